@@ -1,0 +1,125 @@
+/**
+ * Code that takes time. Everything a CPU runs (a task, the interrupt entry
+ * path, a flow handler, a driver's handler) is a {@linkcode Body}: an object
+ * whose `step()` does some work at the current instant and answers what comes
+ * next: stay busy for n ns, call a sub-body, block, or done.
+ *
+ * Driver code is written one of two ways:
+ * - a plain function: its cost is the declared cost (see {@linkcode withCost})
+ *   or the machine's default, plus whatever the kernel calls it makes cost
+ *   (`inb`, `udelay`, `pr_info`...), charged after it returns;
+ * - a generator function (`function*`) that `yield`s `udelay(n)`/`mdelay(n)`
+ *   to let time pass at that point, and `msleep(n)`/`schedule()` to sleep.
+ *
+ * @example
+ * ```ts
+ * // a hardirq handler that busy-waits 2 ms (bad style, but legal)
+ * function* slow(_irq: number, _dev: unknown) {
+ *   yield mdelay(2);
+ *   return IRQ_HANDLED;
+ * }
+ * ```
+ * @module
+ */
+
+import type { Cpu } from "./cpu.ts";
+
+/** Step result: the body has finished (its result is in `cpu.retval`). */
+export const DONE = -1;
+/** Step result: the current task sleeps (only task bodies; see `cpu.sleep`). */
+export const BLOCK = -2;
+/** Step result: run `cpu.callee` to completion first, then step this body again. */
+export const CALL = -3;
+/** Step result: the CPU halts until an interrupt or a wake-up (idle task only). */
+export const HALT = -4;
+
+/** Resumable code run by a CPU. `step` returns ns to stay busy (>= 0) or DONE/BLOCK/CALL/HALT. */
+export interface Body {
+  step(cpu: Cpu): number;
+  /** Name for traces and error messages. */
+  readonly label?: string;
+}
+
+/** Yielded by generator bodies to let accumulated busy time pass here. */
+export interface BusyToken {
+  readonly kind: "busy";
+}
+
+/** Yielded by generator bodies to sleep. */
+export interface SleepToken {
+  readonly kind: "sleep";
+  /** Timeout in ns; Infinity sleeps until woken. */
+  readonly ns: number;
+  /** Task state while asleep: S (interruptible), D (uninterruptible), I (idle). */
+  readonly state: "S" | "D" | "I";
+  /** The kernel function that slept, for messages. */
+  readonly caller: string;
+}
+
+/** What a generator body may yield. */
+export type Token = BusyToken | SleepToken | undefined | void;
+
+/** A generator body: yields tokens, returns a result (irqreturn_t for handlers). */
+export type BodyGenerator<R = unknown> = Generator<Token, R, unknown>;
+
+/** The one busy token (allocation-free). */
+export const BUSY: BusyToken = Object.freeze({ kind: "busy" });
+
+/** Make a sleep token. */
+export function sleepToken(ns: number, state: "S" | "D" | "I", caller: string): SleepToken {
+  return { kind: "sleep", ns, state, caller };
+}
+
+/** A function with a declared cost in ns (see {@linkcode withCost}). */
+export type Costed<F> = F & { cost_ns?: number };
+
+/**
+ * Declare the cost of a plain function body, in ns, beyond what its kernel
+ * calls cost.
+ */
+export function withCost<F extends (...args: never[]) => unknown>(fn: F, ns: number): Costed<F> {
+  const f = fn as Costed<F>;
+  f.cost_ns = ns;
+  return f;
+}
+
+/** True when `fn` is a generator function. */
+export function isGeneratorFunction(fn: unknown): boolean {
+  return typeof fn === "function" && fn.constructor?.name === "GeneratorFunction";
+}
+
+/**
+ * Runs a generator as a body. The generator's return value ends up in
+ * `cpu.retval` (numbers) when it finishes.
+ */
+export class GeneratorBody implements Body {
+  constructor(readonly it: BodyGenerator, readonly label = "generator") {}
+
+  step(cpu: Cpu): number {
+    const r = this.it.next();
+    if (r.done) {
+      cpu.retval = typeof r.value === "number" ? r.value : 0;
+      return DONE;
+    }
+    const tok = r.value;
+    if (tok && tok.kind === "sleep") return cpu.sleep(tok);
+    if (tok === RESCHED_POINT) cpu.voluntaryPoint = true;
+    return 0;
+  }
+}
+
+/** A body that runs a plain function once, then stays busy for its cost. */
+export class CallBody implements Body {
+  #ran = false;
+  constructor(readonly fn: () => unknown, readonly cost = 0, readonly label = "call") {}
+  step(cpu: Cpu): number {
+    if (this.#ran) return DONE;
+    this.#ran = true;
+    const v = this.fn();
+    cpu.retval = typeof v === "number" ? v : 0;
+    return this.cost;
+  }
+}
+
+/** Yielded by generator bodies at a voluntary preemption point (`cond_resched()`). */
+export const RESCHED_POINT: BusyToken = Object.freeze({ kind: "busy" });

@@ -1,0 +1,380 @@
+/**
+ * One CPU: the kernel's per-CPU execution state and the executor that runs
+ * bodies on the virtual clock.
+ *
+ * A CPU runs one thing at a time: the current task's body, or an interrupt
+ * context stacked on top of it (a {@linkcode Frame} per nesting level).
+ * `preempt_count` uses the kernel's exact layout (include/linux/preempt.h),
+ * so `in_interrupt()` and friends answer from state.
+ *
+ * The executor loop, in order at every step boundary:
+ * 1. deliver a pending NMI, then a pending IRQ if interrupts are enabled
+ *    (the arch supplies the entry body);
+ * 2. at task level, reschedule when `need_resched` is set and the task may
+ *    be preempted;
+ * 3. finish the top frame's remaining busy time, if any;
+ * 4. step the top body and act on its answer.
+ * An interrupt that arrives during a busy segment cuts it: the remainder is
+ * kept in the frame and resumes when the interrupt returns.
+ *
+ * @module
+ */
+
+import {
+  BLOCK,
+  type Body,
+  BUSY,
+  type BusyToken,
+  CALL,
+  DONE,
+  HALT,
+  type SleepToken,
+} from "./body.ts";
+import { NO_EVENT } from "./scheduler.ts";
+import type { Kernel } from "./kernel.ts";
+import type { Task } from "./sched.ts";
+
+// include/linux/preempt.h
+/** Bits 0-7: preemption disable depth. */
+export const PREEMPT_MASK = 0x000000ff;
+/** Bits 8-15: softirq count. */
+export const SOFTIRQ_MASK = 0x0000ff00;
+/** Bits 16-19: hardirq nesting. */
+export const HARDIRQ_MASK = 0x000f0000;
+/** Bits 20-23: NMI nesting. */
+export const NMI_MASK = 0x00f00000;
+/** One level of preempt_disable(). */
+export const PREEMPT_OFFSET = 0x1;
+/** Set while serving softirqs (__do_softirq). */
+export const SOFTIRQ_OFFSET = 0x100;
+/** Added by local_bh_disable(). */
+export const SOFTIRQ_DISABLE_OFFSET = 0x200;
+/** Added by irq_enter(). */
+export const HARDIRQ_OFFSET = 0x10000;
+/** Added by nmi_enter() (together with HARDIRQ_OFFSET). */
+export const NMI_OFFSET = 0x100000;
+
+/** Context kinds of a frame. */
+export type FrameKind = "task" | "irq" | "nmi";
+
+/** A stack of bodies (a call chain) with the busy time left when it was cut. */
+export class Frame {
+  bodies: Body[] = [];
+  depth = 0;
+  /** Busy ns still owed to the top body when the frame was preempted. */
+  remaining = 0;
+  /** Interrupt-enable state to restore when an interrupt frame returns. */
+  savedIrqsDisabled = false;
+
+  constructor(readonly kind: FrameKind) {}
+
+  push(b: Body): void {
+    this.bodies[this.depth++] = b;
+  }
+  pop(): void {
+    this.bodies[--this.depth] = undefined as unknown as Body;
+  }
+  top(): Body | undefined {
+    return this.depth > 0 ? this.bodies[this.depth - 1] : undefined;
+  }
+}
+
+/** What the architecture gives the CPU: the bodies that run on interrupt entry. */
+export interface ArchEntry {
+  /** Body for an external interrupt taken on `cpu` (preallocated per nesting level). */
+  irqEntry(cpu: Cpu, level: number): Body;
+  /** Body for an NMI, if the architecture has them. */
+  nmiEntry?(cpu: Cpu, level: number): Body;
+}
+
+/** A simulated CPU. */
+export class Cpu {
+  readonly name: string;
+  /** preempt_count, kernel layout. */
+  preemptCount = 0;
+  /** True while local interrupts are disabled (x86 IF=0, ARM I bit set). */
+  irqsDisabled = false;
+  /** TIF_NEED_RESCHED. */
+  needResched = false;
+  /** Set when the body that just stepped passed a voluntary preemption point. */
+  voluntaryPoint = false;
+  online = true;
+  /** The running task (the idle task when nothing else runs). */
+  current!: Task;
+  /** swapper/N. */
+  idleTask!: Task;
+  /** External interrupt request level (x86 INTR pin, ARM IRQ line). */
+  intrPending = false;
+  /** A latched NMI waiting to be taken. */
+  nmiPending = false;
+  /** Result of the last finished body (irqreturn_t of a handler). */
+  retval = 0;
+  /** Body to run next when a step returns CALL. */
+  callee: Body | undefined;
+  /** Busy ns charged by kernel calls during the current step (inb, udelay, printk...). */
+  accum = 0;
+  /** Architecture entry points (set by the arch plugin). */
+  arch: ArchEntry | undefined;
+  /** Per-CPU data of plugins, by plugin-defined symbol. */
+  readonly local = new Map<symbol, unknown>();
+
+  #irqFrames: Frame[] = [];
+  #irqDepth = 0;
+  #busyEvent = NO_EVENT;
+  #busyUntil = 0;
+  #pokeEvent = NO_EVENT;
+  #running = false;
+  #onBusyEnd: (arg: number) => void;
+  #onPoke: (arg: number) => void;
+  #pendingSleep: SleepToken | undefined;
+
+  constructor(readonly id: number, readonly kernel: Kernel) {
+    this.name = `cpu${id}`;
+    this.#onBusyEnd = () => {
+      this.#busyEvent = NO_EVENT;
+      this.#loop();
+    };
+    this.#onPoke = () => {
+      this.#pokeEvent = NO_EVENT;
+      this.#preemptBusy();
+    };
+  }
+
+  // ---- predicates (include/linux/preempt.h) ----
+
+  /** in_nmi() */
+  inNmi(): boolean {
+    return (this.preemptCount & NMI_MASK) !== 0;
+  }
+  /** in_hardirq() / in_irq() */
+  inHardirq(): boolean {
+    return (this.preemptCount & HARDIRQ_MASK) !== 0;
+  }
+  /** in_softirq(): serving softirqs or BH disabled */
+  inSoftirq(): boolean {
+    return (this.preemptCount & SOFTIRQ_MASK) !== 0;
+  }
+  /** in_serving_softirq() */
+  inServingSoftirq(): boolean {
+    return (this.preemptCount & SOFTIRQ_OFFSET) !== 0;
+  }
+  /** in_interrupt(): NMI, hardirq or softirq (including BH disabled) */
+  inInterrupt(): boolean {
+    return (this.preemptCount & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_MASK)) !== 0;
+  }
+  /** in_task() */
+  inTask(): boolean {
+    return (this.preemptCount & (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET)) === 0;
+  }
+  /** in_atomic(): preempt_count != 0 */
+  inAtomic(): boolean {
+    return this.preemptCount !== 0;
+  }
+
+  /** Interrupt nesting depth (frames above the task). */
+  get irqDepth(): number {
+    return this.#irqDepth;
+  }
+
+  /** True while a busy segment is in progress. */
+  get busy(): boolean {
+    return this.#busyEvent !== NO_EVENT;
+  }
+
+  // ---- entry / exit (kernel/softirq.c irq_enter_rcu / __irq_exit_rcu) ----
+
+  /** irq_enter(): count the hardirq level. Runs in interrupt context. */
+  irqEnter(): void {
+    this.preemptCount += HARDIRQ_OFFSET;
+  }
+
+  /**
+   * irq_exit(): leave hardirq level. Returns the body that runs pending
+   * softirqs when the kernel would run them here (!in_interrupt() and
+   * pending), else undefined. Runs in interrupt context.
+   */
+  irqExit(): Body | undefined {
+    this.preemptCount -= HARDIRQ_OFFSET;
+    const hooks = this.kernel.softirqHooks;
+    if (hooks && !this.inInterrupt() && hooks.pending(this)) return hooks.onIrqExit(this);
+    return undefined;
+  }
+
+  // ---- external requests ----
+
+  /** Set the external interrupt request level (the arch plugin wires INTR here). */
+  setIntr(level: boolean): void {
+    if (level === this.intrPending) return;
+    this.intrPending = level;
+    if (level && !this.irqsDisabled) this.poke();
+  }
+
+  /** Latch an NMI. */
+  raiseNmi(): void {
+    this.nmiPending = true;
+    this.poke();
+  }
+
+  /**
+   * Ask the CPU to look at its state again at the current instant (a wake-up,
+   * a pending interrupt, need_resched). Coalesced: at most one poke event.
+   */
+  poke(): void {
+    if (this.#pokeEvent !== NO_EVENT || this.#running) return;
+    this.#pokeEvent = this.kernel.clock.schedule(this.kernel.clock.now, this.#onPoke, this.id);
+  }
+
+  /** Start the executor (after boot). */
+  start(): void {
+    this.poke();
+  }
+
+  /** Record a sleep request from a generator body; returns BLOCK, or busy ns when atomic. */
+  sleep(tok: SleepToken): number {
+    if (this.inAtomic() || this.irqsDisabled || this.#irqDepth > 0) {
+      this.kernel.schedulingWhileAtomic(this, tok);
+      // --keep-going: the CPU cannot sleep here; it spins for the time instead.
+      return Number.isFinite(tok.ns) ? tok.ns : 0;
+    }
+    this.#pendingSleep = tok;
+    return BLOCK;
+  }
+
+  // ---- executor ----
+
+  #topFrame(): Frame {
+    return this.#irqDepth > 0 ? this.#irqFrames[this.#irqDepth - 1] : this.current.frame;
+  }
+
+  #startBusy(ns: number): void {
+    this.#busyUntil = this.kernel.clock.now + ns;
+    this.#busyEvent = this.kernel.clock.schedule(this.#busyUntil, this.#onBusyEnd, this.id);
+  }
+
+  /** Poke handler: cut a busy segment when something must preempt it, else just loop. */
+  #preemptBusy(): void {
+    if (this.#busyEvent !== NO_EVENT) {
+      if (!this.#mustPreempt()) return;
+      this.kernel.clock.cancel(this.#busyEvent);
+      this.#busyEvent = NO_EVENT;
+      this.#topFrame().remaining += this.#busyUntil - this.kernel.clock.now;
+    }
+    this.#loop();
+  }
+
+  #mustPreempt(): boolean {
+    if (this.nmiPending && !this.inNmi()) return true;
+    if (this.intrPending && !this.irqsDisabled) return true;
+    return this.#irqDepth === 0 && this.needResched && this.#preemptibleNow();
+  }
+
+  /** May the current task be switched out at this boundary? */
+  #preemptibleNow(): boolean {
+    if (this.preemptCount !== 0 || this.irqsDisabled) return false;
+    const t = this.current;
+    if (t === this.idleTask || !t.kthread) return true; // user mode: always
+    return this.kernel.config.preempt === "full" || this.voluntaryPoint;
+  }
+
+  #pushInterrupt(kind: FrameKind, entry: Body): void {
+    let f = this.#irqFrames[this.#irqDepth];
+    if (!f || f.kind !== kind) {
+      f = new Frame(kind);
+      this.#irqFrames[this.#irqDepth] = f;
+    }
+    f.remaining = 0;
+    f.savedIrqsDisabled = this.irqsDisabled;
+    this.irqsDisabled = true; // the CPU clears IF / sets the I bit on entry
+    f.push(entry);
+    this.#irqDepth++;
+  }
+
+  #finishFrame(f: Frame): void {
+    if (f.kind !== "task") {
+      this.#irqDepth--;
+      this.irqsDisabled = f.savedIrqsDisabled;
+      return;
+    }
+    this.kernel.sched.exitCurrent(this);
+  }
+
+  #loop(): void {
+    if (this.#running) return;
+    this.#running = true;
+    const k = this.kernel;
+    const prevCpu = k.currentCpu;
+    k.currentCpu = this;
+    try {
+      for (;;) {
+        if (k.halted) return;
+        // 1. interrupts
+        if (this.nmiPending && !this.inNmi() && this.arch?.nmiEntry) {
+          this.nmiPending = false;
+          this.#pushInterrupt("nmi", this.arch.nmiEntry(this, this.#irqDepth));
+        } else if (this.intrPending && !this.irqsDisabled && this.arch) {
+          this.#pushInterrupt("irq", this.arch.irqEntry(this, this.#irqDepth));
+        }
+        // 2. preemption at task level
+        if (this.#irqDepth === 0 && this.needResched && this.#preemptibleNow()) {
+          this.voluntaryPoint = false;
+          k.sched.schedule(this, true);
+        }
+        const f = this.#topFrame();
+        // 3. remaining busy time
+        if (f.remaining > 0) {
+          const ns = f.remaining;
+          f.remaining = 0;
+          this.#startBusy(ns);
+          return;
+        }
+        const body = f.top();
+        if (!body) {
+          this.#finishFrame(f);
+          continue;
+        }
+        // 4. step
+        this.accum = 0;
+        this.voluntaryPoint = false;
+        const r = body.step(this);
+        if (r >= 0) {
+          const ns = r + this.accum;
+          if (ns > 0) {
+            this.#startBusy(ns);
+            return;
+          }
+          continue;
+        }
+        f.remaining += this.accum;
+        if (r === DONE) f.pop();
+        else if (r === CALL) {
+          f.push(this.callee!);
+          this.callee = undefined;
+        } else if (r === BLOCK) {
+          const tok = this.#pendingSleep!;
+          this.#pendingSleep = undefined;
+          k.sched.sleepCurrent(this, tok);
+        } else if (r === HALT) {
+          if (this.#irqDepth === 0 && this.needResched) continue;
+          if (this.intrPending && !this.irqsDisabled) continue;
+          if (this.nmiPending) continue;
+          return;
+        }
+      }
+    } finally {
+      k.currentCpu = prevCpu;
+      this.#running = false;
+    }
+  }
+}
+
+/** Idle task body: halt until something happens. */
+export class IdleBody implements Body {
+  readonly label = "cpu_idle";
+  step(_cpu: Cpu): number {
+    return HALT;
+  }
+}
+
+/** Re-export for convenience of bodies. */
+export { BUSY };
+export type { BusyToken };

@@ -1,0 +1,123 @@
+/**
+ * Address spaces: x86 port I/O (64 KiB of 8/16/32-bit ports) and MMIO
+ * (physical addresses). Devices map regions with a read/write handler;
+ * overlapping maps are configuration errors. Unmapped reads float high
+ * (all ones), as on a real bus, and are noted once.
+ *
+ * @example
+ * ```ts
+ * const ports = new IoSpace("port", 0x10000);
+ * let latch = 0;
+ * ports.map(0x80, 1, { read: () => latch, write: (_o, v) => { latch = v; } }, "post");
+ * ports.write(0x80, 0x42, 1);
+ * ports.read(0x80, 1); // 0x42
+ * ```
+ * @module
+ */
+
+/** Access width in bytes. */
+export type Width = 1 | 2 | 4;
+
+/** What a mapped region does on access. `offset` is relative to the region base. */
+export interface IoHandler {
+  read(offset: number, width: Width): number;
+  write(offset: number, value: number, width: Width): void;
+}
+
+/** One mapped region. */
+export interface IoRegion {
+  base: number;
+  size: number;
+  handler: IoHandler;
+  owner: string;
+}
+
+/** Raised for overlapping maps. */
+export class IoMapError extends Error {
+  override name = "IoMapError";
+}
+
+/** An address space with sorted regions. */
+export class IoSpace {
+  readonly regions: IoRegion[] = [];
+  /** Addresses read or written with nothing mapped (each noted once). */
+  readonly unmapped = new Set<number>();
+  /** Called once per unmapped address, for a log line. */
+  onUnmapped: (addr: number, write: boolean) => void = () => {};
+  #last: IoRegion | undefined;
+
+  constructor(readonly kind: "port" | "mmio", readonly limit: number) {}
+
+  /** Map `size` bytes at `base` to `handler`. */
+  map(base: number, size: number, handler: IoHandler, owner: string): IoRegion {
+    if (base < 0 || size <= 0 || base + size > this.limit) {
+      throw new IoMapError(
+        `Cannot map ${this.kind} range ${hex(base)}+${hex(size)} for ${owner}: outside 0..${
+          hex(this.limit - 1)
+        }`,
+      );
+    }
+    for (const r of this.regions) {
+      if (base < r.base + r.size && r.base < base + size) {
+        throw new IoMapError(
+          `Cannot map ${this.kind} range ${hex(base)}-${
+            hex(base + size - 1)
+          } for ${owner}: it overlaps ${r.owner} at ${hex(r.base)}-${hex(r.base + r.size - 1)}`,
+        );
+      }
+    }
+    const region = { base, size, handler, owner };
+    this.regions.push(region);
+    this.regions.sort((a, b) => a.base - b.base);
+    return region;
+  }
+
+  /** The region holding `addr`, if any. */
+  find(addr: number): IoRegion | undefined {
+    const last = this.#last;
+    if (last && addr >= last.base && addr < last.base + last.size) return last;
+    const rs = this.regions;
+    let lo = 0, hi = rs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const r = rs[mid];
+      if (addr < r.base) hi = mid - 1;
+      else if (addr >= r.base + r.size) lo = mid + 1;
+      else {
+        this.#last = r;
+        return r;
+      }
+    }
+    return undefined;
+  }
+
+  /** Read `width` bytes at `addr`. Unmapped reads return all ones. */
+  read(addr: number, width: Width): number {
+    const r = this.find(addr);
+    if (!r) {
+      this.#noteUnmapped(addr, false);
+      return width === 4 ? 0xffffffff : width === 2 ? 0xffff : 0xff;
+    }
+    return r.handler.read(addr - r.base, width);
+  }
+
+  /** Write `width` bytes at `addr`. Unmapped writes are dropped. */
+  write(addr: number, value: number, width: Width): void {
+    const r = this.find(addr);
+    if (!r) {
+      this.#noteUnmapped(addr, true);
+      return;
+    }
+    r.handler.write(addr - r.base, value, width);
+  }
+
+  #noteUnmapped(addr: number, write: boolean): void {
+    if (this.unmapped.has(addr)) return;
+    this.unmapped.add(addr);
+    this.onUnmapped(addr, write);
+  }
+}
+
+function hex(n: number): string {
+  return "0x" + n.toString(16);
+}

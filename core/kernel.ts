@@ -1,0 +1,231 @@
+/**
+ * The kernel runtime of one machine: clock, bus, CPUs, tasks, address
+ * spaces, log and trace. Plugins receive it in `setup`/`start`; driver code
+ * reaches it through the ambient {@linkcode kernel} while the machine runs.
+ *
+ * @module
+ */
+
+import { Bus, serviceKey } from "./bus.ts";
+import { type Body, type SleepToken } from "./body.ts";
+import { Cpu } from "./cpu.ts";
+import { IoSpace } from "./io.ts";
+import { KernelLog, kprintf, type LogLevel } from "./printk.ts";
+import { Random } from "./random.ts";
+import { Scheduler } from "./sched.ts";
+import { EventQueue } from "./scheduler.ts";
+import { TraceBuffer, type TraceEventType } from "./trace.ts";
+import type { Device } from "./plugin.ts";
+
+/** Costs of kernel paths, in ns, from the machine file. */
+export interface Costs {
+  /** Hardware + entry code until the flow handler runs. */
+  irq_entry_ns: number;
+  /** irq_exit + return from interrupt. */
+  irq_exit_ns: number;
+  /** A context switch. */
+  context_switch_ns: number;
+  /** Default cost of a plain handler body with no declared cost. */
+  handler_ns: number;
+  /** One port I/O access (ISA bus: about 1 µs). */
+  port_io_ns: number;
+  /** One MMIO access. */
+  mmio_ns: number;
+  /** One printk call. */
+  printk_ns: number;
+}
+
+/** Kernel settings from the machine file. */
+export interface KernelConfig {
+  version: "6.1" | "6.6";
+  hz: number;
+  threadirqs: boolean;
+  preempt: "none" | "voluntary" | "full";
+  /** Architecture, for arch-specific formats. */
+  arch: "x86" | "arm" | "arm64";
+  /** Extra boot parameters (`noirqdebug`, `irqpoll`...). */
+  cmdline: string[];
+}
+
+/** Hooks the softirq plugin provides to irq_exit (the core knows no softirq). */
+export interface SoftirqHooks {
+  /** local_softirq_pending() != 0 */
+  pending(cpu: Cpu): boolean;
+  /** invoke_softirq(): the body to run at irq_exit (or undefined to defer to ksoftirqd). */
+  onIrqExit(cpu: Cpu): Body | undefined;
+}
+
+/** Service key under which the softirq plugin provides {@linkcode SoftirqHooks}. */
+export const SoftirqHooksKey = serviceKey<SoftirqHooks>("softirq-hooks");
+
+/** Raised to unwind a run stopped by a kernel BUG (without --keep-going). */
+export class RunStopped extends Error {
+  override name = "RunStopped";
+}
+
+/** The kernel of one simulated machine. */
+export class Kernel {
+  readonly clock = new EventQueue();
+  readonly bus = new Bus();
+  readonly log = new KernelLog();
+  readonly trace: TraceBuffer;
+  readonly random: Random;
+  readonly cpus: Cpu[] = [];
+  readonly sched: Scheduler;
+  readonly ports = new IoSpace("port", 0x10000);
+  readonly mmio = new IoSpace("mmio", 2 ** 40);
+  readonly devices = new Map<string, Device>();
+  /** Role name -> device name (from the machine file). */
+  readonly roles = new Map<string, string>();
+  /** The CPU whose code is executing, or undefined outside any step. */
+  currentCpu: Cpu | undefined;
+  /** jiffies (starts at 0 here; the kernel's INITIAL_JIFFIES offset is not modelled). */
+  jiffies = 0;
+  /** Kernel BUGs seen (scheduling while atomic...). */
+  bugs = 0;
+  /** Keep running after a BUG (CLI `--keep-going`). */
+  keepGoing = false;
+  /** Set when a BUG stopped the run. */
+  halted = false;
+  /** Softirq hooks, once the softirq plugin provided them. */
+  softirqHooks: SoftirqHooks | undefined;
+
+  constructor(
+    readonly config: KernelConfig,
+    readonly costs: Costs,
+    nrCpus: number,
+    seed: number,
+    traceCapacity = 65536,
+  ) {
+    this.random = new Random(seed);
+    this.trace = new TraceBuffer(traceCapacity);
+    this.sched = new Scheduler(this);
+    for (let i = 0; i < nrCpus; i++) this.cpus.push(new Cpu(i, this));
+    this.sched.initCpus(this.cpus);
+    this.ports.onUnmapped = (a, w) =>
+      this.printk(7, `irqlab: ${w ? "write to" : "read from"} unmapped port 0x${a.toString(16)}`);
+    this.mmio.onUnmapped = (a, w) =>
+      this.printk(
+        3,
+        `irqlab: ${w ? "write to" : "read from"} unmapped physical address 0x${a.toString(16)}`,
+      );
+  }
+
+  /** Current simulated time, ns. */
+  get now(): number {
+    return this.clock.now;
+  }
+
+  /** The CPU running code now (CPU 0 outside any step, e.g. headless API calls). */
+  thisCpu(): Cpu {
+    return this.currentCpu ?? this.cpus[0];
+  }
+
+  /** printk at a level; `fmt` uses the kernel's printf subset. Charges printk cost. */
+  printk(level: LogLevel, fmt: string, ...args: unknown[]): void {
+    const cpu = this.thisCpu();
+    const text = args.length ? kprintf(fmt, args) : fmt;
+    this.log.log(this.clock.now, level, cpu.id, text);
+    if (this.currentCpu) this.currentCpu.accum += this.costs.printk_ns;
+  }
+
+  /**
+   * WARN(): the kernel's warning block. `site` names the kernel function and
+   * file that warns (e.g. `__enable_irq` in kernel/irq/manage.c).
+   */
+  warn(message: string, fn: string, file: string): void {
+    const cpu = this.thisCpu();
+    const t = cpu.current;
+    this.printk(4, "------------[ cut here ]------------");
+    this.printk(4, message);
+    this.printk(4, `WARNING: CPU: ${cpu.id} PID: ${t.pid} at ${file} ${fn}`);
+    this.printk(4, `CPU: ${cpu.id} PID: ${t.pid} Comm: ${t.comm} Not tainted ${this.config.version}.0 #1`);
+    this.printk(4, "---[ end trace 0000000000000000 ]---");
+  }
+
+  /** Record a tracepoint hit from the current CPU (callers check `trace.enabled`). */
+  traceEvent<A>(type: TraceEventType<A>, args: A, cpu: Cpu = this.thisCpu()): void {
+    const t = cpu.current;
+    this.trace.record(
+      type,
+      args,
+      this.clock.now,
+      cpu.id,
+      t.pid,
+      t.comm,
+      cpu.preemptCount,
+      cpu.irqsDisabled,
+      cpu.needResched ? 1 : 0,
+    );
+  }
+
+  /**
+   * __schedule_bug() (kernel/sched/core.c): `BUG: scheduling while atomic:
+   * comm/pid/0x%08x`. The count printed includes schedule()'s own
+   * preempt_disable(), as in_atomic_preempt_off() sees it.
+   */
+  schedulingWhileAtomic(cpu: Cpu, tok: SleepToken): void {
+    const t = cpu.current;
+    const count = (cpu.preemptCount + 1) >>> 0;
+    this.printk(
+      3,
+      `BUG: scheduling while atomic: ${t.comm}/${t.pid}/0x${count.toString(16).padStart(8, "0")}`,
+    );
+    this.printk(4, `irqlab: ${tok.caller}() called in atomic context on CPU ${cpu.id}`);
+    this.bugs++;
+    if (!this.keepGoing) {
+      this.halted = true;
+      this.clock.stop();
+    }
+  }
+
+  /** Run until simulated time `until` (ns) or a BUG stops the run. */
+  runUntil(until: number): void {
+    const prev = activeKernel;
+    activeKernel = this;
+    try {
+      this.clock.runUntil(until);
+    } finally {
+      activeKernel = prev;
+    }
+  }
+
+  /** Run `fn` with this kernel ambient (for module init/exit and headless calls). */
+  enter<R>(fn: () => R): R {
+    const prev = activeKernel;
+    activeKernel = this;
+    try {
+      return fn();
+    } finally {
+      activeKernel = prev;
+    }
+  }
+
+  /** The device bound to a role, if any. */
+  roleDevice(role: string): Device | undefined {
+    const name = this.roles.get(role);
+    return name === undefined ? undefined : this.devices.get(name);
+  }
+}
+
+let activeKernel: Kernel | undefined;
+
+/** Raised when kernel API is called with no machine running. */
+export class NoKernelError extends Error {
+  override name = "NoKernelError";
+}
+
+/** The kernel whose code is running (driver API entry point). */
+export function kernel(): Kernel {
+  if (!activeKernel) {
+    throw new NoKernelError(
+      "Kernel API called outside a running machine: call it from a module's init/exit or a handler",
+    );
+  }
+  return activeKernel;
+}
+
+/** The kernel whose code is running, or undefined. */
+export function kernelOrUndefined(): Kernel | undefined {
+  return activeKernel;
+}

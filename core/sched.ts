@@ -1,0 +1,315 @@
+/**
+ * Tasks and the task scheduler.
+ *
+ * Policies as in Linux: SCHED_FIFO / SCHED_RR (rt_priority 1..99, higher
+ * first) above SCHED_NORMAL (nice -20..19, weighted fair share by vruntime,
+ * kernel/sched/fair.c in small), above the per-CPU idle task `swapper/N`.
+ * A task runs on one CPU at a time; it stays on the CPU it was created on
+ * (or the one it is bound to) — no load balancing is modelled.
+ *
+ * @module
+ */
+
+import { type Body, GeneratorBody, type SleepToken } from "./body.ts";
+import { type Cpu, Frame, IdleBody } from "./cpu.ts";
+import { type EventHandle, NO_EVENT } from "./scheduler.ts";
+import type { Kernel } from "./kernel.ts";
+import type { BodyGenerator } from "./body.ts";
+
+/** Scheduling policy. */
+export type Policy = "normal" | "fifo" | "rr" | "idle";
+
+/** Task states as `ps` and sched_switch print them. */
+export type TaskState = "R" | "S" | "D" | "I" | "X";
+
+// kernel/sched/core.c sched_prio_to_weight[]
+const PRIO_TO_WEIGHT = [
+  88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
+  9548, 7620, 6100, 4904, 3906, 3121, 2501, 1991, 1586, 1277,
+  1024, 820, 655, 526, 423, 335, 272, 215, 172, 137,
+  110, 87, 70, 56, 45, 36, 29, 23, 18, 15,
+];
+/** Load weight of a nice level (kernel/sched/core.c). */
+export function niceToWeight(nice: number): number {
+  return PRIO_TO_WEIGHT[Math.max(-20, Math.min(19, nice)) + 20];
+}
+
+// kernel/sched/fair.c defaults (scaled by 1 + ilog2(ncpus) in the kernel; unscaled here)
+const SCHED_LATENCY_NS = 6_000_000;
+const SCHED_MIN_GRANULARITY_NS = 750_000;
+const SCHED_WAKEUP_GRANULARITY_NS = 1_000_000;
+
+/** What creating a task takes. */
+export interface TaskOptions {
+  comm: string;
+  /** The task's code: a generator, or a ready body. */
+  body: BodyGenerator | Body;
+  policy?: Policy;
+  /** Nice level for SCHED_NORMAL (default 0). */
+  nice?: number;
+  /** rt_priority for SCHED_FIFO/RR (1..99). */
+  rtPriority?: number;
+  /** CPU to run on (default: the creating CPU, or 0). */
+  cpu?: number;
+  /** Kernel thread (true) or user task (false). */
+  kthread?: boolean;
+  /** Start runnable (default) or asleep until woken (kthread_create without wake_up). */
+  start?: "runnable" | "sleeping";
+}
+
+/** A task (`struct task_struct` in small). */
+export class Task {
+  state: TaskState = "R";
+  readonly frame = new Frame("task");
+  vruntime = 0;
+  /** Total ns this task has been current. */
+  sumExecNs = 0;
+  /** When it last became current. */
+  execStart = 0;
+  onRq = false;
+  /** Timer that ends a timed sleep. */
+  wakeEvent: EventHandle = NO_EVENT;
+  /** Set when the task was switched out while runnable (for sched_switch `R+`). */
+  preempted = false;
+  /** Exit code once dead. */
+  exitCode = 0;
+  /** Plugin data. */
+  readonly local = new Map<symbol, unknown>();
+
+  constructor(
+    readonly pid: number,
+    public comm: string,
+    public policy: Policy,
+    public nice: number,
+    public rtPriority: number,
+    public cpu: number,
+    readonly kthread: boolean,
+  ) {}
+
+  /** Kernel prio as traces print it: FIFO/RR 99 - rt_priority, normal 120 + nice. */
+  get prio(): number {
+    if (this.policy === "fifo" || this.policy === "rr") return 99 - this.rtPriority;
+    return 120 + this.nice;
+  }
+
+  /** True for SCHED_FIFO / SCHED_RR. */
+  get rt(): boolean {
+    return this.policy === "fifo" || this.policy === "rr";
+  }
+}
+
+/** Payload of the sched_switch hook. */
+export interface SwitchInfo {
+  cpu: Cpu;
+  prev: Task;
+  next: Task;
+}
+
+/** The scheduler of one machine. */
+export class Scheduler {
+  readonly tasks: Task[] = [];
+  #nextPid = 1;
+  #rq: Task[][] = [];
+  #minVruntime: number[] = [];
+  /** Hooks (tracepoints and plugins): called on each context switch and wake-up. */
+  onSwitch: ((s: SwitchInfo) => void)[] = [];
+  onWakeup: ((t: Task, cpu: Cpu) => void)[] = [];
+
+  constructor(readonly kernel: Kernel) {}
+
+  /** Create the idle task of each CPU (pid 0, `swapper/N`). */
+  initCpus(cpus: Cpu[]): void {
+    for (const cpu of cpus) {
+      const idle = new Task(0, `swapper/${cpu.id}`, "idle", 0, 0, cpu.id, true);
+      idle.frame.push(new IdleBody());
+      cpu.idleTask = idle;
+      cpu.current = idle;
+      this.#rq[cpu.id] = [];
+      this.#minVruntime[cpu.id] = 0;
+    }
+  }
+
+  /** Create a task (kthread_create + wake_up_process, or a user task). */
+  create(opts: TaskOptions): Task {
+    const k = this.kernel;
+    const cpuId = opts.cpu ?? k.currentCpu?.id ?? 0;
+    if (cpuId < 0 || cpuId >= k.cpus.length) {
+      throw new RangeError(`Cannot create task ${opts.comm} on CPU ${cpuId}: no such CPU`);
+    }
+    const t = new Task(
+      this.#nextPid++,
+      opts.comm.slice(0, 15), // TASK_COMM_LEN 16
+      opts.policy ?? "normal",
+      opts.nice ?? 0,
+      opts.rtPriority ?? 0,
+      cpuId,
+      opts.kthread ?? true,
+    );
+    const body = "step" in opts.body ? opts.body : new GeneratorBody(opts.body, opts.comm);
+    t.frame.push(body);
+    t.vruntime = this.#minVruntime[cpuId];
+    this.tasks.push(t);
+    if (opts.start === "sleeping") t.state = "S";
+    else {
+      t.state = "S";
+      this.wakeUp(t);
+    }
+    return t;
+  }
+
+  /** Tasks waiting to run on `cpu` (not counting the current one). */
+  runqueue(cpu: number): readonly Task[] {
+    return this.#rq[cpu];
+  }
+
+  /**
+   * wake_up_process(): make a sleeping task runnable. Returns false when it was
+   * not sleeping. Sets need_resched on its CPU when it should preempt.
+   */
+  wakeUp(t: Task): boolean {
+    if (t.state === "R" || t.state === "X") return false;
+    const k = this.kernel;
+    if (t.wakeEvent !== NO_EVENT) {
+      k.clock.cancel(t.wakeEvent);
+      t.wakeEvent = NO_EVENT;
+    }
+    t.state = "R";
+    const cpu = k.cpus[t.cpu];
+    if (!t.rt) {
+      // place_entity(): a waking task gets at most half a latency of credit
+      t.vruntime = Math.max(t.vruntime, this.#minVruntime[t.cpu] - SCHED_LATENCY_NS / 2);
+    }
+    if (cpu.current !== t) this.#enqueue(t);
+    for (const h of this.onWakeup) h(t, cpu);
+    if (this.#shouldPreempt(cpu.current, t, cpu)) {
+      cpu.needResched = true;
+    }
+    cpu.poke();
+    return true;
+  }
+
+  #shouldPreempt(curr: Task, t: Task, cpu: Cpu): boolean {
+    if (curr === cpu.idleTask) return true;
+    if (t.rt) return !curr.rt || t.rtPriority > curr.rtPriority;
+    if (curr.rt) return false;
+    this.#account(cpu);
+    const gran = SCHED_WAKEUP_GRANULARITY_NS * 1024 / niceToWeight(t.nice);
+    return curr.vruntime - t.vruntime > gran;
+  }
+
+  #enqueue(t: Task): void {
+    if (t.onRq) return;
+    t.onRq = true;
+    this.#rq[t.cpu].push(t);
+  }
+
+  #dequeue(t: Task): void {
+    if (!t.onRq) return;
+    t.onRq = false;
+    const q = this.#rq[t.cpu];
+    const i = q.indexOf(t);
+    if (i >= 0) q.splice(i, 1);
+  }
+
+  /** Charge the current task for the time since it was last accounted. */
+  #account(cpu: Cpu): void {
+    const t = cpu.current;
+    const now = this.kernel.clock.now;
+    const delta = now - t.execStart;
+    if (delta <= 0) return;
+    t.sumExecNs += delta;
+    t.execStart = now;
+    if (t.policy === "normal") {
+      t.vruntime += delta * 1024 / niceToWeight(t.nice);
+      this.#minVruntime[cpu.id] = Math.max(
+        this.#minVruntime[cpu.id],
+        Math.min(t.vruntime, ...this.#rq[cpu.id].filter((x) => !x.rt).map((x) => x.vruntime)),
+      );
+    }
+  }
+
+  #pickNext(cpu: Cpu): Task {
+    const q = this.#rq[cpu.id];
+    let best: Task | undefined;
+    for (const t of q) {
+      if (!best) best = t;
+      else if (t.rt && (!best.rt || t.rtPriority > best.rtPriority)) best = t;
+      else if (!t.rt && !best.rt && t.vruntime < best.vruntime) best = t;
+    }
+    return best ?? cpu.idleTask;
+  }
+
+  /**
+   * __schedule(): pick the next task for `cpu` and switch to it.
+   * `preempt` marks an involuntary switch (the previous task stays runnable).
+   */
+  schedule(cpu: Cpu, preempt: boolean): void {
+    cpu.needResched = false;
+    this.#account(cpu);
+    const prev = cpu.current;
+    if (prev !== cpu.idleTask && prev.state === "R") this.#enqueue(prev);
+    const next = this.#pickNext(cpu);
+    if (next === prev) {
+      this.#dequeue(next);
+      return;
+    }
+    this.#dequeue(next);
+    prev.preempted = preempt && prev.state === "R";
+    for (const h of this.onSwitch) h({ cpu, prev, next });
+    cpu.current = next;
+    next.execStart = this.kernel.clock.now;
+    const cost = this.kernel.costs.context_switch_ns;
+    if (cost > 0) next.frame.remaining += cost;
+  }
+
+  /** The current task blocks (called by the executor for a sleep token). */
+  sleepCurrent(cpu: Cpu, tok: SleepToken): void {
+    const t = cpu.current;
+    t.state = tok.state;
+    if (Number.isFinite(tok.ns)) {
+      t.wakeEvent = this.kernel.clock.scheduleIn(Math.max(0, Math.round(tok.ns)), (pid) => {
+        const task = this.tasks.find((x) => x.pid === pid);
+        if (task) {
+          task.wakeEvent = NO_EVENT;
+          this.wakeUp(task);
+        }
+      }, t.pid);
+    }
+    this.schedule(cpu, false);
+  }
+
+  /** The current task's body returned: the task exits. */
+  exitCurrent(cpu: Cpu): void {
+    const t = cpu.current;
+    t.state = "X";
+    this.schedule(cpu, false);
+  }
+
+  /** Find a task by pid. */
+  byPid(pid: number): Task | undefined {
+    return this.tasks.find((t) => t.pid === pid);
+  }
+
+  /** Called on each scheduler tick (scheduler_tick): time-slice preemption of fair tasks. */
+  tick(cpu: Cpu): void {
+    const curr = cpu.current;
+    if (curr === cpu.idleTask || curr.policy !== "normal") return;
+    this.#account(cpu);
+    const q = this.#rq[cpu.id];
+    const fair = q.filter((t) => !t.rt);
+    if (q.some((t) => t.rt)) {
+      cpu.needResched = true;
+      return;
+    }
+    if (fair.length === 0) return;
+    const nr = fair.length + 1;
+    const slice = Math.max(SCHED_MIN_GRANULARITY_NS, SCHED_LATENCY_NS / nr);
+    const ran = curr.sumExecNs - (curr.local.get(sliceStart) as number ?? 0);
+    if (ran >= slice) {
+      curr.local.set(sliceStart, curr.sumExecNs);
+      cpu.needResched = true;
+    }
+  }
+}
+
+const sliceStart = Symbol("sliceStart");
