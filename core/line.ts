@@ -28,7 +28,11 @@ export class OutputPin {
   /** Inputs this pin drives. */
   readonly targets: InputPin[] = [];
 
-  constructor(readonly name: string) {}
+  /**
+   * @param name full name, `<device>.<pin>`
+   * @param owner the device that owns the pin (lets a master PIC find its slave)
+   */
+  constructor(readonly name: string, readonly owner?: unknown) {}
 
   /** Drive a new level. No-op when unchanged. */
   set(level: boolean): void {
@@ -57,11 +61,13 @@ export class InputPin {
    * @param name full name, `<device>.<pin>`
    * @param onChange called synchronously with the new level when it changes
    * @param shared allow several drivers, combined as wired-OR
+   * @param owner the device that owns the pin
    */
   constructor(
     readonly name: string,
     public onChange: (level: boolean) => void = () => {},
     readonly shared = false,
+    readonly owner?: unknown,
   ) {}
 
   /** Called by a driver when its level changes. */
