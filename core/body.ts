@@ -59,8 +59,12 @@ export interface SleepToken {
 /** What a generator body may yield. */
 export type Token = BusyToken | SleepToken | undefined | void;
 
-/** A generator body: yields tokens, returns a result (irqreturn_t for handlers). */
-export type BodyGenerator<R = unknown> = Generator<Token, R, unknown>;
+/**
+ * A generator body: yields tokens ({@linkcode Token}), returns a result
+ * (irqreturn_t for handlers). Typed loosely so `yield*` of driver generators
+ * composes; anything yielded that is not a token counts as a busy point.
+ */
+export type BodyGenerator<R = unknown> = Generator<unknown, R, unknown>;
 
 /** The one busy token (allocation-free). */
 export const BUSY: BusyToken = Object.freeze({ kind: "busy" });
@@ -101,7 +105,7 @@ export class GeneratorBody implements Body {
       cpu.retval = typeof r.value === "number" ? r.value : 0;
       return DONE;
     }
-    const tok = r.value;
+    const tok = r.value as Token;
     if (tok && tok.kind === "sleep") return cpu.sleep(tok);
     if (tok === RESCHED_POINT) cpu.voluntaryPoint = true;
     return 0;

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { Bus, serviceKey } from "./bus.ts";
+import { Bus, eventKey, serviceKey } from "./bus.ts";
+import { ProcFs } from "./procfs.ts";
 import { type Body, type SleepToken } from "./body.ts";
 import { Cpu } from "./cpu.ts";
 import { IoSpace } from "./io.ts";
@@ -58,6 +59,9 @@ export interface SoftirqHooks {
 /** Service key under which the softirq plugin provides {@linkcode SoftirqHooks}. */
 export const SoftirqHooksKey = serviceKey<SoftirqHooks>("softirq-hooks");
 
+/** The periodic tick on a CPU (tick_periodic): timers and the scheduler listen. */
+export const TickEvent = eventKey<Cpu>("tick");
+
 /** Raised to unwind a run stopped by a kernel BUG (without --keep-going). */
 export class RunStopped extends Error {
   override name = "RunStopped";
@@ -75,6 +79,8 @@ export class Kernel {
   readonly ports = new IoSpace("port", 0x10000);
   readonly mmio = new IoSpace("mmio", 2 ** 40);
   readonly devices = new Map<string, Device>();
+  /** /proc and /sys files registered by plugins. */
+  readonly procfs = new ProcFs();
   /** Role name -> device name (from the machine file). */
   readonly roles = new Map<string, string>();
   /** The CPU whose code is executing, or undefined outside any step. */
@@ -177,6 +183,17 @@ export class Kernel {
       this.halted = true;
       this.clock.stop();
     }
+  }
+
+  /**
+   * The periodic tick (tick_periodic, kernel/time/tick-common.c): the tick
+   * CPU advances jiffies; every CPU runs the scheduler tick and the tick
+   * listeners. Runs in interrupt context.
+   */
+  tick(cpu: Cpu, doTimer = cpu.id === 0): void {
+    if (doTimer) this.jiffies++;
+    this.sched.tick(cpu);
+    this.bus.emit(TickEvent, cpu);
   }
 
   /** Run until simulated time `until` (ns) or a BUG stops the run. */

@@ -1,0 +1,30 @@
+/**
+ * irqlab's public API.
+ *
+ * - For kernel modules (scenarios/drivers/*.ts): the kernel API in the
+ *   kernel's names — `request_irq`, `free_irq`, `IRQF_SHARED`, `inb`,
+ *   `pr_info`, `udelay`, `msleep`, `module_init`, ...
+ * - For plugin authors: the core contracts (`Plugin`, `DeviceKind`,
+ *   `Device`, pins and wires, `RegisterFile`, service keys and events).
+ * - For tools and tests: loading machines and running scenarios headless
+ *   (`loadMachine`, `runScenario`, the `Machine` handle with port I/O, MMIO,
+ *   line control and INTA cycles).
+ *
+ * @example
+ * ```ts
+ * import { IRQ_NONE, IRQF_SHARED, inb, module_init, pr_info, request_irq } from "./mod.ts";
+ * function handler(_irq: number, _dev: unknown) {
+ *   pr_info("scancode %x\n", inb(0x60));
+ *   return IRQ_NONE;
+ * }
+ * module_init(() => request_irq(1, handler, IRQF_SHARED, "observer", {}));
+ * ```
+ * @module
+ */
+
+export * from "./core/mod.ts";
+export * from "./plugins/genirq/mod.ts";
+export { builtinPlugins } from "./plugins/mod.ts";
+export { checkExpectations, loadMachine, runScenario } from "./runner/mod.ts";
+export type { RunOptions, RunResult } from "./runner/mod.ts";
+export { Machine } from "./runner/machine.ts";

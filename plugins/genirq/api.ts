@@ -1,0 +1,94 @@
+/**
+ * The genirq driver API in the kernel's names, for kernel modules. Each call
+ * acts on the machine whose code is running.
+ *
+ * @module
+ */
+
+import { kernel } from "../../core/kernel.ts";
+import type { SleepToken } from "../../core/body.ts";
+import { GenIrqKey } from "./genirq.ts";
+import type { IrqHandler } from "./desc.ts";
+import type { irqreturn_t } from "./constants.ts";
+
+function gi() {
+  return kernel().bus.get(GenIrqKey);
+}
+
+/** Handler type, `irq_handler_t`: a plain function or a generator function. */
+export type irq_handler_t = IrqHandler;
+
+/** request_irq(irq, handler, flags, name, dev): 0 or a negative errno. */
+export function request_irq(
+  irq: number,
+  handler: irq_handler_t,
+  flags: number,
+  name: string,
+  dev: unknown,
+): number {
+  return gi().request_threaded_irq(irq, handler, null, flags, name, dev);
+}
+
+/** request_threaded_irq(irq, handler, thread_fn, flags, name, dev): 0 or a negative errno. */
+export function request_threaded_irq(
+  irq: number,
+  handler: irq_handler_t | null,
+  thread_fn: irq_handler_t | null,
+  flags: number,
+  name: string,
+  dev: unknown,
+): number {
+  return gi().request_threaded_irq(irq, handler, thread_fn, flags, name, dev);
+}
+
+/** free_irq(irq, dev): returns the devname the action was registered with, or null. */
+export function free_irq(irq: number, dev: unknown): string | null {
+  return gi().free_irq(irq, dev);
+}
+
+/** enable_irq(irq) */
+export function enable_irq(irq: number): void {
+  gi().enable_irq(irq);
+}
+
+/** disable_irq_nosync(irq) */
+export function disable_irq_nosync(irq: number): void {
+  gi().disable_irq_nosync(irq);
+}
+
+/**
+ * disable_irq(irq): disable and wait for running handlers. From a generator
+ * body write `yield disable_irq(irq)`; the returned token is undefined when
+ * there is nothing to wait for.
+ */
+export function disable_irq(irq: number): SleepToken | undefined {
+  const g = gi();
+  if (g.disable_irq_nosync(irq)) return undefined;
+  return g.synchronize_irq(irq);
+}
+
+/**
+ * synchronize_irq(irq): wait for running handlers and threads of `irq`.
+ * In a generator body: `yield synchronize_irq(irq)`.
+ */
+export function synchronize_irq(irq: number): SleepToken | undefined {
+  return gi().synchronize_irq(irq);
+}
+
+/** irq_set_irq_type(irq, type): 0 or a negative errno. */
+export function irq_set_irq_type(irq: number, type: number): number {
+  const g = gi();
+  const desc = g.irq_to_desc(irq);
+  if (!desc) return -22;
+  return g.irq_set_trigger(desc, type);
+}
+
+/** irq_get_trigger_type(irq) */
+export function irq_get_trigger_type(irq: number): number {
+  return gi().irq_to_desc(irq)?.irq_data.triggerType() ?? 0;
+}
+
+/** A handler that does nothing (no_action, kernel/irq/handle.c). */
+export function no_action(_irq: number, _dev: unknown): irqreturn_t {
+  return 0;
+}

@@ -1,0 +1,170 @@
+/**
+ * irq_desc, irq_data, irqaction, irq_chip and irq domains
+ * (include/linux/irqdesc.h, include/linux/irq.h, include/linux/interrupt.h,
+ * kernel/irq/irqdomain.c).
+ *
+ * @module
+ */
+
+import type { Task } from "../../core/sched.ts";
+import {
+  IRQD_IRQ_DISABLED,
+  IRQD_IRQ_MASKED,
+  IRQD_LEVEL,
+  IRQD_TRIGGER_MASK,
+  type irqreturn_t,
+} from "./constants.ts";
+import type { FlowHandler } from "./flow.ts";
+
+/** Chip operations a controller gives genirq. All run in interrupt context or with the desc locked. */
+export interface IrqChip {
+  /** Shown in /proc/interrupts (`XT-PIC`, `IO-APIC`, `ARMCTRL-level`). */
+  readonly name: string;
+  irq_startup?(d: IrqData): number;
+  irq_shutdown?(d: IrqData): void;
+  irq_enable?(d: IrqData): void;
+  irq_disable?(d: IrqData): void;
+  irq_ack?(d: IrqData): void;
+  irq_mask?(d: IrqData): void;
+  irq_mask_ack?(d: IrqData): void;
+  irq_unmask?(d: IrqData): void;
+  irq_eoi?(d: IrqData): void;
+  /** Returns 0 or a negative errno. */
+  irq_set_affinity?(d: IrqData, mask: number[], force: boolean): number;
+  /** Re-send an edge interrupt in hardware; returns non-zero on success. */
+  irq_retrigger?(d: IrqData): number;
+  /** Program the trigger type; returns 0 or a negative errno. */
+  irq_set_type?(d: IrqData, type: number): number;
+  irq_request_resources?(d: IrqData): number;
+  irq_release_resources?(d: IrqData): void;
+  /** Custom /proc/interrupts chip column. */
+  irq_print_chip?(d: IrqData): string;
+  /** IRQCHIP_* flags. */
+  readonly flags?: number;
+}
+
+/** The chip that means "no chip" (requests fail with -ENOSYS). */
+export const no_irq_chip: IrqChip = { name: "none" };
+
+/** An irq domain: hwirq -> Linux IRQ number. */
+export class IrqDomain {
+  readonly map = new Map<number, number>();
+  constructor(readonly name: string, readonly chip: IrqChip) {}
+  /** irq_find_mapping() */
+  findMapping(hwirq: number): number {
+    return this.map.get(hwirq) ?? 0;
+  }
+}
+
+/** struct irq_data. */
+export class IrqData {
+  /** IRQD_* bits (irq_common_data.state_use_accessors). */
+  state = IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED;
+  chip: IrqChip = no_irq_chip;
+  domain: IrqDomain | undefined;
+  /** Controller private data. */
+  chip_data: unknown;
+  /** Affinity mask (CPU ids). */
+  affinity: number[] = [];
+  /** Effective affinity (CPU ids). */
+  effective_affinity: number[] = [];
+  constructor(readonly irq: number, public hwirq: number, readonly desc: IrqDesc) {}
+
+  /** irqd_is_level_type() */
+  isLevel(): boolean {
+    return (this.state & IRQD_LEVEL) !== 0;
+  }
+  /** irqd_get_trigger_type() */
+  triggerType(): number {
+    return this.state & IRQD_TRIGGER_MASK;
+  }
+}
+
+/** A primary or threaded handler: plain function or generator function. */
+export type IrqHandler = (irq: number, dev_id: unknown) => irqreturn_t | Generator<
+  unknown,
+  irqreturn_t,
+  unknown
+>;
+
+/** struct irqaction. */
+export class IrqAction {
+  next: IrqAction | null = null;
+  /** IRQTF_* bits. */
+  thread_flags = 0;
+  thread_mask = 0;
+  /** The irq thread (`irq/N-name`), if any. */
+  thread: Task | undefined;
+  /** Secondary action of a forced-threaded handler that also had a thread_fn. */
+  secondary: IrqAction | undefined;
+  /** Set by free_irq: the thread exits after its current run. */
+  stopping = false;
+
+  constructor(
+    readonly irq: number,
+    public handler: IrqHandler,
+    public thread_fn: IrqHandler | null,
+    public flags: number,
+    readonly name: string,
+    readonly dev_id: unknown,
+  ) {}
+}
+
+/** struct irq_desc. */
+export class IrqDesc {
+  readonly irq_data: IrqData;
+  handle_irq: FlowHandler;
+  action: IrqAction | null = null;
+  /** IRQ_* settings (status_use_accessors). */
+  status = 0;
+  /** IRQS_* internal state. */
+  istate = 0;
+  /** Nested disable depth; a fresh desc starts disabled (kernel/irq/irqdesc.c desc_set_defaults). */
+  depth = 1;
+  /** Per-CPU delivery counts (kstat_irqs). */
+  readonly kstat_irqs: Uint32Array;
+  tot_count = 0;
+  irq_count = 0;
+  irqs_unhandled = 0;
+  /** jiffies of the last unhandled interrupt. */
+  last_unhandled = 0;
+  threads_oneshot = 0;
+  threads_active = 0;
+  threads_handled = 0;
+  threads_handled_last = 0;
+  /** Flow name printed as `-%-8s` (x86: "edge", "fasteoi"); undefined for most. */
+  name: string | undefined;
+  /** Parent of a chained handler (not shown in /proc/interrupts). */
+  chained = false;
+  /** Tasks waiting in synchronize_irq(). */
+  readonly waiters: Task[] = [];
+  /** spurious file: set when the desc was ever requested. */
+  procCreated = false;
+
+  constructor(readonly irq: number, nrCpus: number, flow: FlowHandler) {
+    this.irq_data = new IrqData(irq, irq, this);
+    this.kstat_irqs = new Uint32Array(nrCpus);
+    this.handle_irq = flow;
+  }
+
+  /** irqd_irq_disabled() */
+  get disabled(): boolean {
+    return (this.irq_data.state & IRQD_IRQ_DISABLED) !== 0;
+  }
+  /** irqd_irq_masked() */
+  get masked(): boolean {
+    return (this.irq_data.state & IRQD_IRQ_MASKED) !== 0;
+  }
+  /** Sum of per-CPU counts. */
+  totalCount(): number {
+    let n = 0;
+    for (const c of this.kstat_irqs) n += c;
+    return n;
+  }
+  /** Action names as /proc/interrupts lists them. */
+  actionNames(): string[] {
+    const names: string[] = [];
+    for (let a = this.action; a; a = a.next) names.push(a.name);
+    return names;
+  }
+}

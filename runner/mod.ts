@@ -1,0 +1,282 @@
+/**
+ * Runs a scenario on a machine: builds the machine from its file, loads the
+ * scenario's kernel modules (insmod), applies the stimuli through the
+ * machine's roles, runs for the scenario's duration, unloads the modules
+ * (rmmod) and checks the expectations. Used by the CLI and the tests.
+ *
+ * @example
+ * ```ts
+ * const r = await runScenario("machines/pc.yaml");
+ * console.log(r.dmesg, r.interrupts);
+ * ```
+ * @module
+ */
+
+import { ConfigError, ConfigErrors } from "../core/errors.ts";
+import type { Kernel } from "../core/kernel.ts";
+import { buildMachine, didYouMean, fileUrl, type PluginRegistry } from "../core/loader.ts";
+import { loadMachineSpec, type MachineSpec } from "../core/machine.ts";
+import { importModule, type KernelModule } from "../core/module.ts";
+import { loadScenarioSpec, type ScenarioSpec } from "../core/scenario.ts";
+import type { YamlSource } from "../core/source.ts";
+import { builtinPlugins } from "../plugins/mod.ts";
+import { strerror } from "./errno.ts";
+
+/** Options of a run. */
+export interface RunOptions {
+  /** Scenario file (default: the machine file's `scenario:`). */
+  scenario?: string;
+  /** PRNG seed (default: the machine file's, else 1). */
+  seed?: number;
+  /** Continue after a kernel BUG. */
+  keepGoing?: boolean;
+  /** Record trace events. */
+  trace?: boolean;
+  /** `set_event`-style filter (`irq:*,sched:*`). */
+  events?: string;
+  /** Override the scenario's duration. */
+  durationMs?: number;
+  /** Plugin registry (default: the built-in plugins). */
+  registry?: PluginRegistry;
+}
+
+/** What a run produced. */
+export interface RunResult {
+  machine: MachineSpec;
+  scenario: ScenarioSpec;
+  kernel: Kernel;
+  /** Shell transcript lines (insmod/rmmod results). */
+  shell: string[];
+  /** /proc/interrupts while the modules were loaded (before rmmod). */
+  interrupts: string;
+  /** dmesg at the end. */
+  dmesg: string;
+  /** Failed expectations, in words. */
+  failures: string[];
+  /** 0 ok, 1 kernel BUG or failed expectation. */
+  exitCode: number;
+}
+
+/** Read and parse a machine file; ConfigError for a missing file. */
+async function readText(file: string, what: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (e) {
+    throw new ConfigError({
+      location: undefined,
+      message: `cannot read ${what} file "${file}": ${
+        e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message
+      }`,
+      hint: what === "machine" ? "machine files live in machines/ (pc.yaml, x86.yaml, rpi.yaml)" : undefined,
+    });
+  }
+}
+
+/** Build a machine from its file (no scenario). */
+export async function loadMachine(
+  file: string,
+  opts: { seed?: number; registry?: PluginRegistry; traceCapacity?: number } = {},
+): Promise<{ kernel: Kernel; spec: MachineSpec; source: YamlSource }> {
+  const text = await readText(file, "machine");
+  const { spec, source } = loadMachineSpec(text, file);
+  const built = await buildMachine(spec, source, opts.registry ?? builtinPlugins, {
+    seed: opts.seed,
+    traceCapacity: opts.traceCapacity,
+  });
+  return { kernel: built.kernel, spec, source };
+}
+
+function resolveRelative(base: string, rel: string): string {
+  if (rel.startsWith("/")) return rel;
+  const dir = base.includes("/") ? base.slice(0, base.lastIndexOf("/") + 1) : "";
+  const parts = (dir + rel).split("/");
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === "..") {
+      if (out.length && out[out.length - 1] !== "..") out.pop();
+      else out.push(p);
+    } else if (p !== ".") out.push(p);
+  }
+  return out.join("/");
+}
+
+/** Run a scenario on a machine. */
+export async function runScenario(machineFile: string, opts: RunOptions = {}): Promise<RunResult> {
+  const mtext = await readText(machineFile, "machine");
+  const { spec: mspec, source: msource } = loadMachineSpec(mtext, machineFile);
+  const scenarioFile = opts.scenario ??
+    (mspec.scenario ? resolveRelative(machineFile, mspec.scenario) : undefined);
+  if (!scenarioFile) {
+    throw new ConfigError({
+      location: msource.locate([]),
+      message: "no scenario given and the machine file names none",
+      hint: "pass --scenario FILE or add scenario: to the machine file",
+    });
+  }
+  const stext = await readText(scenarioFile, "scenario");
+  const { spec: sspec, source: ssource } = loadScenarioSpec(stext, scenarioFile);
+  const built = await buildMachine(mspec, msource, opts.registry ?? builtinPlugins, {
+    seed: opts.seed,
+  });
+  const k = built.kernel;
+  k.keepGoing = opts.keepGoing ?? false;
+  if (opts.trace) {
+    k.trace.enabled = true;
+    k.trace.setFilter(opts.events);
+  }
+
+  // Stimuli: resolve roles and check arguments before anything runs.
+  const errors: ConfigError[] = [];
+  const stimuli: (() => void)[] = [];
+  sspec.stimuli.forEach((s, i) => {
+    const dev = k.roleDevice(s.role);
+    if (!dev) {
+      const roles = [...k.roles.keys()].sort();
+      errors.push(
+        new ConfigError({
+          location: ssource.locate(["stimuli", i, "role"]),
+          path: `stimuli[${i}].role`,
+          message: `machine "${mspec.name}" binds no device to role "${s.role}"`,
+          expected: `one of: ${roles.join(", ")}`,
+          hint: didYouMean(s.role, roles, `add ${s.role}: <device> under roles: in ${machineFile}`),
+        }),
+      );
+      return;
+    }
+    const kind = dev.stimuli?.[s.action];
+    if (!kind) {
+      const actions = Object.keys(dev.stimuli ?? {}).sort();
+      errors.push(
+        new ConfigError({
+          location: ssource.locate(["stimuli", i, "action"]),
+          path: `stimuli[${i}].action`,
+          message: `device "${dev.name}" (${dev.kind}, role ${s.role}) has no action "${s.action}"`,
+          expected: actions.length ? `one of: ${actions.join(", ")}` : "this device takes no stimuli",
+          hint: didYouMean(s.action, actions, "see the device's documentation in README"),
+        }),
+      );
+      return;
+    }
+    try {
+      const args = ssource.validate(kind.args, s.args ?? {}, ["stimuli", i, "args"]);
+      const at = Math.round(s.at_ms * 1e6);
+      stimuli.push(() => kind.apply(args, at));
+    } catch (e) {
+      if (e instanceof ConfigErrors) errors.push(...e.errors);
+      else if (e instanceof ConfigError) errors.push(e);
+      else throw e;
+    }
+  });
+  // Modules
+  const modules: KernelModule[] = [];
+  for (let i = 0; i < sspec.modules.length; i++) {
+    const ref = sspec.modules[i];
+    const path = typeof ref === "string" ? ref : ref.path;
+    const params = typeof ref === "string" ? {} : (ref.params ?? {});
+    const file = resolveRelative(scenarioFile, path);
+    try {
+      modules.push(await importModule(fileUrl(file), params));
+    } catch (e) {
+      errors.push(
+        new ConfigError({
+          location: ssource.locate(["modules", i]),
+          path: `modules[${i}]`,
+          message: `cannot load module "${path}": ${(e as Error).message.split("\n")[0]}`,
+          hint: "a module is a TypeScript file calling module_init()/module_exit()",
+        }),
+      );
+    }
+  }
+  if (errors.length) throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
+  for (const s of stimuli) s();
+
+  const shell: string[] = [];
+  const loaded: KernelModule[] = [];
+  // insmod: one user task loads every module in order, at boot end (t = 0)
+  k.sched.create({
+    comm: "insmod",
+    kthread: false,
+    body: (function* () {
+      for (const m of modules) {
+        shell.push(`$ sudo insmod ${m.name}.ko`);
+        let r = 0;
+        if (m.init) {
+          const v = m.init();
+          r = typeof v === "number" ? v : ((yield* v) ?? 0);
+        }
+        if (r !== 0) {
+          shell.push(`insmod: ERROR: could not insert module ${m.name}.ko: ${strerror(r)}`);
+        } else loaded.push(m);
+      }
+      return 0;
+    })(),
+  });
+  for (const cpu of k.cpus) cpu.start();
+  const end = Math.round((opts.durationMs ?? sspec.duration_ms) * 1e6);
+  k.runUntil(end);
+  const gi = k.procfs.read("/proc/interrupts") ?? "";
+  if (sspec.unload && !k.halted) {
+    k.sched.create({
+      comm: "rmmod",
+      kthread: false,
+      body: (function* () {
+        for (const m of [...loaded].reverse()) {
+          shell.push(`$ sudo rmmod ${m.name}`);
+          if (m.exit) {
+            const v = m.exit();
+            if (v && typeof v === "object") yield* v;
+          }
+        }
+        return 0;
+      })(),
+    });
+    k.runUntil(end + 100_000_000);
+  }
+  const dmesg = k.log.dmesg();
+  const failures = checkExpectations(sspec, k, gi, opts.keepGoing ? 0 : k.halted ? 1 : 0);
+  let exitCode = k.halted ? 1 : 0;
+  if (failures.length) exitCode = 1;
+  return { machine: mspec, scenario: sspec, kernel: k, shell, interrupts: gi, dmesg, failures, exitCode };
+}
+
+/** Check a scenario's `expect:` block against a finished run. */
+export function checkExpectations(s: ScenarioSpec, k: Kernel, interrupts: string, exit: number): string[] {
+  const out: string[] = [];
+  const e = s.expect;
+  if (!e) return out;
+  if (e.exit_code !== undefined && e.exit_code !== exit) {
+    out.push(`exit code ${exit}, expected ${e.exit_code}`);
+  }
+  const lines = k.log.lines();
+  let at = 0;
+  for (const want of e.dmesg ?? []) {
+    const i = lines.findIndex((l, j) => j >= at && l.includes(want));
+    if (i < 0) out.push(`dmesg has no line containing "${want}" (in order)`);
+    else at = i + 1;
+  }
+  for (const bad of e.dmesg_absent ?? []) {
+    const l = lines.find((x) => x.includes(bad));
+    if (l) out.push(`dmesg has "${bad}": ${l}`);
+  }
+  const rows = new Map<number, string>();
+  for (const line of interrupts.split("\n")) {
+    const m = /^\s*(\d+):/.exec(line);
+    if (m) rows.set(Number(m[1]), line);
+  }
+  for (const want of e.interrupts ?? []) {
+    const row = rows.get(want.irq);
+    if (!row) {
+      out.push(`/proc/interrupts has no row for IRQ ${want.irq}`);
+      continue;
+    }
+    const nums = row.slice(row.indexOf(":") + 1).trim().split(/\s+/);
+    const total = nums.slice(0, k.cpus.length).reduce((a, b) => a + Number(b), 0);
+    if (want.total !== undefined && total !== want.total) {
+      out.push(`IRQ ${want.irq}: ${total} interrupts, expected ${want.total}`);
+    }
+    if (want.actions !== undefined && !row.endsWith(`  ${want.actions}`)) {
+      out.push(`IRQ ${want.irq}: actions "${row.trim()}", expected "${want.actions}"`);
+    }
+  }
+  return out;
+}
