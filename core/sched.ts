@@ -23,6 +23,7 @@ export type Policy = "normal" | "fifo" | "rr" | "idle";
 export type TaskState = "R" | "S" | "D" | "I" | "X";
 
 // kernel/sched/core.c sched_prio_to_weight[]
+// deno-fmt-ignore
 const PRIO_TO_WEIGHT = [
   88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916,
   9548, 7620, 6100, 4904, 3906, 3121, 2501, 1991, 1586, 1277,

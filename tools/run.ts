@@ -28,10 +28,20 @@ function numArg(name: string) {
   };
 }
 
+/** Where the CLI writes (stdout, stderr); tests capture it. */
+export interface CliIo {
+  write(s: string): void;
+  error(s: string): void;
+}
+
+const stdio: CliIo = {
+  write: (s) => void Deno.stdout.writeSync(new TextEncoder().encode(s)),
+  error: (s) => void Deno.stderr.writeSync(new TextEncoder().encode(s)),
+};
+
 /** Parse arguments and run. Returns the exit code. */
-export async function main(args: string[]): Promise<number> {
-  const write = (s: string) => Deno.stdout.writeSync(new TextEncoder().encode(s));
-  const error = (s: string) => Deno.stderr.writeSync(new TextEncoder().encode(s));
+export async function main(args: string[], io: CliIo = stdio): Promise<number> {
+  const write = io.write, error = io.error;
   const program = new Command()
     .name("irqlab run")
     .description("Run a scenario on a simulated machine and print dmesg and /proc/interrupts.")

@@ -8,10 +8,10 @@
  * @module
  */
 
-import { ConfigError, ConfigErrors } from "./errors.ts";
-import { Kernel } from "./kernel.ts";
-import { connect, InputPin, OutputPin, type Pin, WireError } from "./line.ts";
-import type { Device, DeviceKind, Plugin, PluginFactory } from "./plugin.ts";
+import { ConfigError, ConfigErrors } from "../core/errors.ts";
+import { Kernel } from "../core/kernel.ts";
+import { connect, InputPin, OutputPin, type Pin, WireError } from "../core/line.ts";
+import type { Device, DeviceKind, Plugin, PluginFactory } from "../core/plugin.ts";
 import type { MachineSpec } from "./machine.ts";
 import { parseWire } from "./machine.ts";
 import type { YamlSource } from "./source.ts";

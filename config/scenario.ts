@@ -1,0 +1,130 @@
+/**
+ * The scenario file: which kernel modules to load, what happens to the
+ * hardware and when (stimuli, addressed by role so that one scenario runs on
+ * any machine that binds the roles), how long to run, and what to expect
+ * (DESIGN.md, "Machine files and scenarios").
+ *
+ * ```yaml
+ * # yaml-language-server: $schema=../schema/scenario.schema.json
+ * name: keyboard_observer
+ * modules: [drivers/keyboard_observer.ts]
+ * duration_ms: 1000
+ * stimuli:
+ *   - { at_ms: 100, role: keyboard, action: type, args: { text: "hello" } }
+ * expect:
+ *   dmesg: ["Character h Pressed"]
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import { NAME_PATTERN } from "./machine.ts";
+import { configIssue, parseYamlSource, type YamlSource } from "./source.ts";
+
+/** Where the published JSON Schema of scenario files lives (named in hints). */
+export const SCENARIO_SCHEMA_REF = "schema/scenario.schema.json";
+
+const paramScalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const moduleSchema = z.union([
+  z.string().min(1).describe("A driver module, relative to this scenario file."),
+  z.object({
+    path: z.string().min(1).describe("The driver module, relative to this scenario file."),
+    params: z.record(z.string(), z.union([paramScalar, z.array(paramScalar)])).optional()
+      .describe("Values of the module's module_param()s (a list for module_param_array)."),
+  }).strict().describe("A driver module with parameters."),
+]).describe("A kernel module: a path, or { path, params }.");
+
+const stimulusSchema = z.object({
+  at_ms: z.number().min(0).describe("When, in ms of simulated time from boot."),
+  role: z.string().regex(NAME_PATTERN).describe(
+    "The device, by the role the machine file binds (keyboard, button, nic, timer, serial...).",
+  ),
+  action: z.string().min(1).describe("What the device does, e.g. type, press, burst."),
+  args: z.record(z.string(), z.unknown()).optional().describe("Arguments of the action."),
+}).strict();
+
+const interruptExpectation = z.object({
+  irq: z.int().min(0).describe("The Linux IRQ number."),
+  total: z.int().min(0).optional().describe("Interrupts counted over all CPUs."),
+  actions: z.string().optional().describe(
+    'The action list as /proc/interrupts shows it, e.g. "i8042, my_keyboard_handler".',
+  ),
+}).strict().check((ctx) => {
+  const { irq, total, actions } = ctx.value;
+  if (total === undefined && actions === undefined) {
+    ctx.issues.push(configIssue(ctx.value, `nothing expected of IRQ ${irq}`, {
+      expected: "total, actions, or both",
+      hint: 'add total: <count> or actions: "<handler names>"',
+    }));
+  }
+});
+
+const expectSchema = z.object({
+  exit_code: z.int().optional().describe("Exit code of the run."),
+  dmesg: z.array(z.string()).optional().describe(
+    "Text that must appear in the kernel log, in this order (each matches part of one line).",
+  ),
+  dmesg_absent: z.array(z.string()).optional().describe(
+    "Text that must not appear in any line of the kernel log.",
+  ),
+  interrupts: z.array(interruptExpectation).optional().describe(
+    "Per-IRQ counts and action lists, as in /proc/interrupts at the end.",
+  ),
+}).strict();
+
+/** The scenario file's schema (zod); tools/schema.ts publishes it as JSON Schema. */
+export const scenarioSchema = z.object({
+  name: z.string().min(1).describe("Name of the scenario."),
+  description: z.string().optional().describe("What this scenario shows, for people."),
+  modules: z.array(moduleSchema).default([]).describe(
+    "Kernel modules to load (insmod) at boot, in order.",
+  ),
+  duration_ms: z.number().positive().describe("How long to run, in ms of simulated time."),
+  unload: z.boolean().default(true).describe("Unload the modules (rmmod) at the end."),
+  stimuli: z.array(stimulusSchema).default([]).describe("What happens to the hardware, when."),
+  expect: expectSchema.optional().describe("What the run must show; a miss fails the run."),
+}).strict().check((ctx) => {
+  // A stimulus after the end would silently never happen.
+  const { duration_ms, stimuli } = ctx.value;
+  stimuli.forEach((s, i) => {
+    if (s.at_ms > duration_ms) {
+      ctx.issues.push(configIssue(s.at_ms, `stimulus at ${s.at_ms} ms comes after the end`, {
+        expected: `at_ms from 0 to duration_ms (${duration_ms})`,
+        hint: "raise duration_ms or move the stimulus earlier",
+        path: ["stimuli", i, "at_ms"],
+      }));
+    }
+  });
+}).meta({
+  title: "irqlab scenario",
+  description: "Kernel modules, stimuli, duration and expectations of one simulation run.",
+});
+
+/** A scenario file after validation, with defaults applied. */
+export type ScenarioSpec = z.output<typeof scenarioSchema>;
+/** One entry of `modules`. */
+export type ModuleRef = z.output<typeof moduleSchema>;
+/** One entry of `stimuli`. */
+export type StimulusSpec = z.output<typeof stimulusSchema>;
+/** The `expect` section. */
+export type ExpectSpec = z.output<typeof expectSchema>;
+
+/**
+ * Parse and check a scenario file. Throws a located ConfigError (or
+ * ConfigErrors) for a syntax error or any schema fault.
+ *
+ * @example
+ * ```ts
+ * const { spec } = loadScenarioSpec(await Deno.readTextFile(path), path);
+ * spec.unload; // true unless the file says otherwise
+ * ```
+ */
+export function loadScenarioSpec(
+  text: string,
+  file: string,
+): { spec: ScenarioSpec; source: YamlSource } {
+  const source = parseYamlSource(text, file, { schemaRef: SCENARIO_SCHEMA_REF });
+  const spec = source.validate(scenarioSchema, source.value, []);
+  return { spec, source };
+}
