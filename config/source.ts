@@ -72,7 +72,12 @@ import {
 } from "yaml";
 import type { Document, YAMLError } from "yaml";
 import { z } from "zod";
-import { ConfigError, type ConfigErrorInfo, ConfigErrors, type SourceLocation } from "../core/errors.ts";
+import {
+  ConfigError,
+  type ConfigErrorInfo,
+  ConfigErrors,
+  type SourceLocation,
+} from "../core/errors.ts";
 
 /** One step of a key path: a map key or a list index. */
 export type PathSegment = string | number;

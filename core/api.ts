@@ -152,6 +152,7 @@ export function cond_resched(): BusyToken {
 }
 
 // ---- printk ----
+// deno-lint-ignore no-control-regex
 const KERN_PREFIX = /^\x01([0-7c])/;
 /** KERN_* prefixes, as in C: `printk(KERN_INFO "...")`. */
 export const KERN_EMERG = "\x010";

@@ -339,6 +339,13 @@ export class Cpu {
         if (r >= 0) {
           const ns = r + this.accum;
           if (ns > 0) {
+            // The step may have made an interrupt or a reschedule due
+            // (local_irq_enable, preempt_enable, a wake-up): take it before
+            // the busy time, which then resumes where it was cut.
+            if (this.#mustPreempt()) {
+              f.remaining += ns;
+              continue;
+            }
             this.#startBusy(ns);
             return;
           }

@@ -72,13 +72,16 @@ export class KernelBug extends Error {
   override name = "KernelBug";
 }
 
-const reported = new Set<string>();
-
 /**
- * Report a feature that is not modelled: once per feature per process, on the
- * given sink (the machine's printk at KERN_WARNING by convention).
+ * Report a feature that is not modelled: once per feature per `reported`
+ * set (one set per machine, so two runs in one process print the same), on
+ * the given sink (the machine's printk at KERN_WARNING by convention).
  */
-export function notImplemented(feature: string, sink: (text: string) => void): void {
+export function notImplemented(
+  feature: string,
+  reported: Set<string>,
+  sink: (text: string) => void,
+): void {
   if (reported.has(feature)) return;
   reported.add(feature);
   sink(`irqlab: not implemented: ${feature}`);

@@ -8,7 +8,8 @@
 
 import { Bus, eventKey, serviceKey } from "./bus.ts";
 import { ProcFs } from "./procfs.ts";
-import { type Body, type SleepToken } from "./body.ts";
+import type { Body, SleepToken } from "./body.ts";
+import { notImplemented } from "./errors.ts";
 import { Cpu } from "./cpu.ts";
 import { IoSpace } from "./io.ts";
 import { KernelLog, kprintf, type LogLevel } from "./printk.ts";
@@ -145,9 +146,18 @@ export class Kernel {
     this.printk(4, "------------[ cut here ]------------");
     this.printk(4, message);
     this.printk(4, `WARNING: CPU: ${cpu.id} PID: ${t.pid} at ${file} ${fn}`);
-    this.printk(4, `CPU: ${cpu.id} PID: ${t.pid} Comm: ${t.comm} Not tainted ${this.config.version}.0 #1`);
+    this.printk(
+      4,
+      `CPU: ${cpu.id} PID: ${t.pid} Comm: ${t.comm} Not tainted ${this.config.version}.0 #1`,
+    );
     this.printk(4, "---[ end trace 0000000000000000 ]---");
   }
+
+  /** Report a feature that is not modelled, once per machine (tier 3). */
+  notImplemented(feature: string): void {
+    notImplemented(feature, this.#notImplemented, (t) => this.printk(4, t));
+  }
+  #notImplemented = new Set<string>();
 
   /** Record a tracepoint hit from the current CPU (callers check `trace.enabled`). */
   traceEvent<A>(type: TraceEventType<A>, args: A, cpu: Cpu = this.thisCpu()): void {

@@ -115,9 +115,7 @@ export function kprintf(fmt: string, args: readonly unknown[]): string {
           if (precS) s = s.slice(0, Number(precS));
           break;
         case "p":
-          s = typeof arg === "number"
-            ? arg.toString(16).padStart(16, "0")
-            : "0000000000000000";
+          s = typeof arg === "number" ? arg.toString(16).padStart(16, "0") : "0000000000000000";
           break;
         default:
           s = String(arg);

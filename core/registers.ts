@@ -58,7 +58,7 @@ export interface RegisterSpec {
 export interface RegisterHooks {
   /** Replace the stored value on read (for computed registers). */
   read?: (stored: number) => number;
-  /** After a write changed the stored value (or for `wo`, after any write). */
+  /** After every software write that is not to a read-only register (even when nothing changed). */
   write?: (value: number, old: number, written: number) => void;
 }
 
@@ -74,7 +74,7 @@ export function bitMask(width: number): number {
 
 /** Read a named field from a register value. */
 export function getField(value: number, f: FieldSpec): number {
-  return (value >>> f.shift) & bitMask(f.width);
+  return ((value >>> f.shift) & bitMask(f.width)) >>> 0;
 }
 
 /** Return `value` with field `f` replaced by `v`. */

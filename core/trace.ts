@@ -172,9 +172,9 @@ export function formatTraceLine(e: TraceEntry): string {
   const comm = e.comm.length > 16 ? e.comm.slice(0, 16) : e.comm;
   const sec = Math.floor(e.ts / 1e9);
   const usec = Math.floor((e.ts % 1e9) / 1e3);
-  return `${comm.padStart(16)}-${String(e.pid).padEnd(7)} [${
-    String(e.cpu).padStart(3, "0")
-  }] ${traceFlags(e.preempt, e.irqsOff, e.resched)} ${String(sec).padStart(5)}.${
-    String(usec).padStart(6, "0")
-  }: ${e.type.name}: ${e.type.format(e.args)}\n`;
+  return `${comm.padStart(16)}-${String(e.pid).padEnd(7)} [${String(e.cpu).padStart(3, "0")}] ${
+    traceFlags(e.preempt, e.irqsOff, e.resched)
+  } ${String(sec).padStart(5)}.${String(usec).padStart(6, "0")}: ${e.type.name}: ${
+    e.type.format(e.args)
+  }\n`;
 }

@@ -16,7 +16,7 @@
  */
 
 import type { Kernel } from "../core/kernel.ts";
-import type { PluginRegistry } from "../core/loader.ts";
+import type { PluginRegistry } from "../config/loader.ts";
 import { InputPin, OutputPin } from "../core/line.ts";
 import { hasInta } from "../core/plugin.ts";
 import { loadMachine } from "./mod.ts";
@@ -81,7 +81,9 @@ export class Machine {
   /** Drive a device output pin (`<device>.<pin>`) to a level. */
   setLine(name: string, level: boolean): void {
     const pin = this.#pin(name);
-    if (!(pin instanceof OutputPin)) throw new MachineError(`Cannot drive ${name}: it is an input pin`);
+    if (!(pin instanceof OutputPin)) {
+      throw new MachineError(`Cannot drive ${name}: it is an input pin`);
+    }
     this.kernel.enter(() => pin.set(level));
   }
 
@@ -100,7 +102,9 @@ export class Machine {
   inta(cpu = 0): number {
     const pin = this.#pin(`cpu${cpu}.intr`) as InputPin;
     const owner = pin.drivers[0]?.owner;
-    if (!hasInta(owner)) throw new MachineError(`cpu${cpu}.intr is not driven by an interrupt controller`);
+    if (!hasInta(owner)) {
+      throw new MachineError(`cpu${cpu}.intr is not driven by an interrupt controller`);
+    }
     return this.kernel.enter(() => owner.inta());
   }
 

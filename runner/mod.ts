@@ -14,11 +14,11 @@
 
 import { ConfigError, ConfigErrors } from "../core/errors.ts";
 import type { Kernel } from "../core/kernel.ts";
-import { buildMachine, didYouMean, fileUrl, type PluginRegistry } from "../core/loader.ts";
-import { loadMachineSpec, type MachineSpec } from "../core/machine.ts";
+import { buildMachine, didYouMean, fileUrl, type PluginRegistry } from "../config/loader.ts";
+import { loadMachineSpec, type MachineSpec } from "../config/machine.ts";
 import { importModule, type KernelModule } from "../core/module.ts";
-import { loadScenarioSpec, type ScenarioSpec } from "../core/scenario.ts";
-import type { YamlSource } from "../core/source.ts";
+import { loadScenarioSpec, type ScenarioSpec } from "../config/scenario.ts";
+import type { YamlSource } from "../config/source.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
 import { strerror } from "./errno.ts";
 
@@ -67,7 +67,9 @@ async function readText(file: string, what: string): Promise<string> {
       message: `cannot read ${what} file "${file}": ${
         e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message
       }`,
-      hint: what === "machine" ? "machine files live in machines/ (pc.yaml, x86.yaml, rpi.yaml)" : undefined,
+      hint: what === "machine"
+        ? "machine files live in machines/ (pc.yaml, x86.yaml, rpi.yaml)"
+        : undefined,
     });
   }
 }
@@ -151,7 +153,9 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
           location: ssource.locate(["stimuli", i, "action"]),
           path: `stimuli[${i}].action`,
           message: `device "${dev.name}" (${dev.kind}, role ${s.role}) has no action "${s.action}"`,
-          expected: actions.length ? `one of: ${actions.join(", ")}` : "this device takes no stimuli",
+          expected: actions.length
+            ? `one of: ${actions.join(", ")}`
+            : "this device takes no stimuli",
           hint: didYouMean(s.action, actions, "see the device's documentation in README"),
         }),
       );
@@ -236,11 +240,25 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
   const failures = checkExpectations(sspec, k, gi, opts.keepGoing ? 0 : k.halted ? 1 : 0);
   let exitCode = k.halted ? 1 : 0;
   if (failures.length) exitCode = 1;
-  return { machine: mspec, scenario: sspec, kernel: k, shell, interrupts: gi, dmesg, failures, exitCode };
+  return {
+    machine: mspec,
+    scenario: sspec,
+    kernel: k,
+    shell,
+    interrupts: gi,
+    dmesg,
+    failures,
+    exitCode,
+  };
 }
 
 /** Check a scenario's `expect:` block against a finished run. */
-export function checkExpectations(s: ScenarioSpec, k: Kernel, interrupts: string, exit: number): string[] {
+export function checkExpectations(
+  s: ScenarioSpec,
+  k: Kernel,
+  interrupts: string,
+  exit: number,
+): string[] {
   const out: string[] = [];
   const e = s.expect;
   if (!e) return out;

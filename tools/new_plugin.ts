@@ -55,18 +55,18 @@ Deno.test("${fn} is named ${name}", () => {
 /** Create the plugin folder. Returns the files written. */
 export async function newPlugin(name: string, root = "plugins"): Promise<string[]> {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
-    throw new Error(\`Cannot create plugin "\${name}": names are snake_case (a-z, 0-9, _), starting with a letter\`);
+    throw new Error(`Cannot create plugin "${name}": names are snake_case (a-z, 0-9, _), starting with a letter`);
   }
-  const dir = \`\${root}/\${name}\`;
+  const dir = `${root}/${name}`;
   try {
     await Deno.stat(dir);
-    throw new Error(\`Cannot create plugin "\${name}": \${dir} already exists\`);
+    throw new Error(`Cannot create plugin "${name}": ${dir} already exists`);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   await Deno.mkdir(dir, { recursive: true });
   const fn = name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-  const files = [\`\${dir}/mod.ts\`, \`\${dir}/\${name}_test.ts\`];
+  const files = [`${dir}/mod.ts`, `${dir}/${name}_test.ts`];
   await Deno.writeTextFile(files[0], TEMPLATE_MOD(name, fn));
   await Deno.writeTextFile(files[1], TEMPLATE_TEST(name, fn));
   return files;
@@ -79,7 +79,7 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   try {
-    for (const f of await newPlugin(name)) console.log(\`created \${f}\`);
+    for (const f of await newPlugin(name)) console.log(`created ${f}`);
   } catch (e) {
     console.error((e as Error).message);
     Deno.exit(2);

@@ -15,7 +15,9 @@ import { runScenario } from "../runner/mod.ts";
 
 function intArg(name: string) {
   return (v: string): number => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}"`);
+    if (!/^\d+$/.test(v)) {
+      throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${v}"`);
+    }
     return Number(v);
   };
 }
@@ -23,7 +25,9 @@ function intArg(name: string) {
 function numArg(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got "${v}"`);
+    if (!Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`${name} must be a positive number, got "${v}"`);
+    }
     return n;
   };
 }
@@ -99,7 +103,9 @@ export async function main(args: string[], io: CliIo = stdio): Promise<number> {
       await Deno.writeTextFile(o.trace, r.kernel.trace.format(r.kernel.cpus.length));
     }
     for (const f of r.failures) error(`expectation failed: ${f}\n`);
-    if (r.kernel.halted) error("irqlab: run stopped by a kernel BUG (use --keep-going to continue)\n");
+    if (r.kernel.halted) {
+      error("irqlab: run stopped by a kernel BUG (use --keep-going to continue)\n");
+    }
     return r.exitCode;
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -110,7 +116,11 @@ export async function main(args: string[], io: CliIo = stdio): Promise<number> {
       error(`irqlab: ${e.message}\n`);
       return 2;
     }
-    error(`irqlab: internal error: ${(e as Error).message}\n  please report this with the machine and scenario files\n`);
+    error(
+      `irqlab: internal error: ${
+        (e as Error).message
+      }\n  please report this with the machine and scenario files\n`,
+    );
     return 70;
   }
 }

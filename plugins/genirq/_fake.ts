@@ -102,7 +102,9 @@ export class FakeBench {
         },
       };
     }
-    if (flow) for (let i = 1; i < 32; i++) this.gi.irq_set_chip_and_handler_name(i, this.chip, flow);
+    if (flow) {
+      for (let i = 1; i < 32; i++) this.gi.irq_set_chip_and_handler_name(i, this.chip, flow);
+    }
     for (const c of this.k.cpus) c.start();
   }
 

@@ -81,11 +81,13 @@ export class IrqData {
 }
 
 /** A primary or threaded handler: plain function or generator function. */
-export type IrqHandler = (irq: number, dev_id: unknown) => irqreturn_t | Generator<
-  unknown,
-  irqreturn_t,
-  unknown
->;
+export type IrqHandler = (irq: number, dev_id: unknown) =>
+  | irqreturn_t
+  | Generator<
+    unknown,
+    irqreturn_t,
+    unknown
+  >;
 
 /** struct irqaction. */
 export class IrqAction {

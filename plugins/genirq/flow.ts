@@ -181,7 +181,9 @@ export const handle_fasteoi_irq: FlowHandler = {
     } else if (!((chip.flags ?? 0) & IRQCHIP_EOI_THREADED)) {
       chip.irq_eoi?.(desc.irq_data);
     }
-    if (gi.kernelVersion === "6.6" && (desc.istate & IRQS_PENDING)) gi.check_irq_resend(desc, false);
+    if (gi.kernelVersion === "6.6" && (desc.istate & IRQS_PENDING)) {
+      gi.check_irq_resend(desc, false);
+    }
     return false;
   },
 };

@@ -7,13 +7,12 @@
  * @module
  */
 
-import { BUSY, CALL, sleepToken, type Body } from "../../core/body.ts";
+import { type Body, BUSY, CALL, sleepToken } from "../../core/body.ts";
 import { serviceKey } from "../../core/bus.ts";
 import { type Cpu, SOFTIRQ_DISABLE_OFFSET } from "../../core/cpu.ts";
 import type { Costs, Kernel } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
 import { defineTraceEvent, type TraceBuffer } from "../../core/trace.ts";
-import { notImplemented } from "../../core/errors.ts";
 import {
   EBUSY,
   EINVAL,
@@ -54,6 +53,7 @@ import {
   IRQF_PROBE_SHARED,
   IRQF_SHARED,
   IRQF_TRIGGER_MASK,
+  type irqreturn_t,
   IRQS_AUTODETECT,
   IRQS_ONESHOT,
   IRQS_PENDING,
@@ -64,9 +64,15 @@ import {
   IRQTF_FORCED_THREAD,
   IRQTF_RUNTHREAD,
   IRQTF_WARNED,
-  type irqreturn_t,
 } from "./constants.ts";
-import { IrqAction, IrqDesc, IrqDomain, type IrqChip, type IrqHandler, no_irq_chip } from "./desc.ts";
+import {
+  IrqAction,
+  type IrqChip,
+  IrqDesc,
+  IrqDomain,
+  type IrqHandler,
+  no_irq_chip,
+} from "./desc.ts";
 import { type FlowHandler, FlowRun, handle_bad_irq, mask_irq, unmask_irq } from "./flow.ts";
 import { note_interrupt } from "./spurious.ts";
 
@@ -91,7 +97,11 @@ export function irq_default_primary_handler(_irq: number, _dev_id: unknown): irq
 /** irq_nested_primary_handler: must never run. */
 function irq_nested_primary_handler(irq: number, _dev: unknown): irqreturn_t {
   const k = currentGenirq?.kernel;
-  k?.warn(`Primary handler called for nested irq ${irq}`, "irq_nested_primary_handler", "kernel/irq/manage.c");
+  k?.warn(
+    `Primary handler called for nested irq ${irq}`,
+    "irq_nested_primary_handler",
+    "kernel/irq/manage.c",
+  );
   return 0;
 }
 
@@ -278,14 +288,20 @@ export class GenIrq {
   /** ack_bad_irq() of the architecture. */
   ackBadIrq(irq: number): void {
     if (this.archAckBadIrq) this.archAckBadIrq(irq);
-    else this.kernel.printk(2, `unexpected IRQ trap at vector ${irq.toString(16).padStart(2, "0")}`);
+    else {this.kernel.printk(
+        2,
+        `unexpected IRQ trap at vector ${irq.toString(16).padStart(2, "0")}`,
+      );}
   }
 
   /** dump_stack(), short form: the CPU line and the call trace of the interrupt path. */
   dumpStack(frames: string[]): void {
     const k = this.kernel;
     const cpu = k.thisCpu();
-    k.printk(4, `CPU: ${cpu.id} PID: ${cpu.current.pid} Comm: ${cpu.current.comm} Not tainted ${k.config.version}.0 #1`);
+    k.printk(
+      4,
+      `CPU: ${cpu.id} PID: ${cpu.current.pid} Comm: ${cpu.current.comm} Not tainted ${k.config.version}.0 #1`,
+    );
     k.printk(4, "Call Trace:");
     const inIrq = cpu.inHardirq();
     if (inIrq) k.printk(4, " <IRQ>");
@@ -295,7 +311,7 @@ export class GenIrq {
 
   /** Arm the spurious poll timer (not modelled: needs timer softirq). */
   armSpuriousPoll(): void {
-    notImplemented("poll_spurious_irqs (misrouted IRQ polling)", (t) => this.kernel.printk(4, t));
+    this.kernel.notImplemented("poll_spurious_irqs (polling of spurious-disabled IRQs)");
   }
 
   // ---- chip state (kernel/irq/chip.c) ----
@@ -376,10 +392,7 @@ export class GenIrq {
       desc.istate |= IRQS_REPLAY;
       return 0;
     }
-    notImplemented(
-      "software IRQ resend (needs the tasklet plugin)",
-      (t) => this.kernel.printk(4, t),
-    );
+    this.kernel.notImplemented("software IRQ resend (needs the tasklet plugin)");
     return -EINVAL;
   }
 
@@ -433,7 +446,11 @@ export class GenIrq {
     if (!desc) return -EINVAL;
     if (desc.status & IRQ_NOREQUEST) return -EINVAL;
     if (desc.status & IRQ_PER_CPU_DEVID) {
-      this.kernel.warn("WARN_ON(irq_settings_is_per_cpu_devid(desc))", "request_threaded_irq", "kernel/irq/manage.c");
+      this.kernel.warn(
+        "WARN_ON(irq_settings_is_per_cpu_devid(desc))",
+        "request_threaded_irq",
+        "kernel/irq/manage.c",
+      );
       return -EINVAL;
     }
     if (!handler) {
@@ -462,7 +479,10 @@ export class GenIrq {
     if (!desc.action && chip.irq_request_resources) {
       const r = chip.irq_request_resources(desc.irq_data);
       if (r) {
-        k.printk(3, `genirq: Failed to request resources for ${nw.name} (irq ${irq}) on irqchip ${chip.name}`);
+        k.printk(
+          3,
+          `genirq: Failed to request resources for ${nw.name} (irq ${irq}) on irqchip ${chip.name}`,
+        );
         return r;
       }
     }
@@ -507,8 +527,13 @@ export class GenIrq {
       let bit = 0;
       while (threadMask & (1 << bit)) bit++;
       nw.thread_mask = (1 << bit) >>> 0;
-    } else if (nw.handler === irq_default_primary_handler && !((chip.flags ?? 0) & IRQCHIP_ONESHOT_SAFE)) {
-      k.printk(3, `genirq: Threaded irq requested with handler=NULL and !ONESHOT for ${nw.name} (irq ${irq})`);
+    } else if (
+      nw.handler === irq_default_primary_handler && !((chip.flags ?? 0) & IRQCHIP_ONESHOT_SAFE)
+    ) {
+      k.printk(
+        3,
+        `genirq: Threaded irq requested with handler=NULL and !ONESHOT for ${nw.name} (irq ${irq})`,
+      );
       return -EINVAL;
     }
     if (!shared) {
@@ -562,7 +587,14 @@ export class GenIrq {
     nw.flags |= IRQF_ONESHOT;
     if (nw.thread_fn) {
       // Keep the original thread handler in a secondary action (irq/%d-s-%s).
-      const sec = new IrqAction(nw.irq, irq_forced_secondary_handler, nw.thread_fn, nw.flags, nw.name, nw.dev_id);
+      const sec = new IrqAction(
+        nw.irq,
+        irq_forced_secondary_handler,
+        nw.thread_fn,
+        nw.flags,
+        nw.name,
+        nw.dev_id,
+      );
       sec.thread_flags |= IRQTF_FORCED_THREAD;
       nw.secondary = sec;
     }
@@ -610,11 +642,19 @@ export class GenIrq {
   #enableIrqDesc(desc: IrqDesc): void {
     switch (desc.depth) {
       case 0:
-        this.kernel.warn(`Unbalanced enable for IRQ ${desc.irq}`, "__enable_irq", "kernel/irq/manage.c");
+        this.kernel.warn(
+          `Unbalanced enable for IRQ ${desc.irq}`,
+          "__enable_irq",
+          "kernel/irq/manage.c",
+        );
         break;
       case 1:
         if (desc.istate & IRQS_SUSPENDED) {
-          this.kernel.warn(`Unbalanced enable for IRQ ${desc.irq}`, "__enable_irq", "kernel/irq/manage.c");
+          this.kernel.warn(
+            `Unbalanced enable for IRQ ${desc.irq}`,
+            "__enable_irq",
+            "kernel/irq/manage.c",
+          );
           break;
         }
         this.irq_startup(desc, true);
@@ -629,7 +669,11 @@ export class GenIrq {
     const desc = this.irq_to_desc(irq);
     if (!desc) return;
     if (desc.irq_data.chip === no_irq_chip) {
-      this.kernel.warn(`enable_irq before setup/request_irq: irq ${irq}`, "enable_irq", "kernel/irq/manage.c");
+      this.kernel.warn(
+        `enable_irq before setup/request_irq: irq ${irq}`,
+        "enable_irq",
+        "kernel/irq/manage.c",
+      );
       return;
     }
     this.#enableIrqDesc(desc);
@@ -693,7 +737,11 @@ export class GenIrq {
   }
 
   /** irq_thread() (kernel/irq/manage.c), process context. */
-  *#irqThread(desc: IrqDesc, a: IrqAction, _secondary: boolean): Generator<unknown, number, unknown> {
+  *#irqThread(
+    desc: IrqDesc,
+    a: IrqAction,
+    _secondary: boolean,
+  ): Generator<unknown, number, unknown> {
     const k = this.kernel;
     for (;;) {
       // irq_wait_for_interrupt()

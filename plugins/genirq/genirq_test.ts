@@ -58,20 +58,27 @@ Deno.test("request_threaded_irq reports a flags mismatch on a shared line with -
     assert.equal(b.gi.request_threaded_irq(5, handled, null, 0, "first", 1), 0);
     assert.equal(b.gi.request_threaded_irq(5, handled, null, IRQF_SHARED, "second", 2), -EBUSY);
   });
-  assert.deepEqual(lines(b), ["genirq: Flags mismatch irq 5. 00000080 (second) vs. 00000000 (first)"]);
+  assert.deepEqual(lines(b), [
+    "genirq: Flags mismatch irq 5. 00000080 (second) vs. 00000000 (first)",
+  ]);
 });
 
 Deno.test("request_irq rejects a sharer with a different trigger type", () => {
   const b = new FakeBench(1, handle_edge_irq);
   b.call(() => {
-    assert.equal(b.gi.request_threaded_irq(5, handled, null, IRQF_SHARED | IRQF_TRIGGER_RISING, "a", 1), 0);
+    assert.equal(
+      b.gi.request_threaded_irq(5, handled, null, IRQF_SHARED | IRQF_TRIGGER_RISING, "a", 1),
+      0,
+    );
     assert.equal(
       b.gi.request_threaded_irq(5, handled, null, IRQF_SHARED | IRQF_TRIGGER_FALLING, "b", 2),
       -EBUSY,
     );
   });
   assert.ok(b.chip.calls.includes("set_type 5 1"));
-  assert.deepEqual(b.k.log.lines(), ["genirq: Flags mismatch irq 5. 00000082 (b) vs. 00000081 (a)"]);
+  assert.deepEqual(b.k.log.lines(), [
+    "genirq: Flags mismatch irq 5. 00000082 (b) vs. 00000081 (a)",
+  ]);
 });
 
 Deno.test("request_irq accepts a sharer's trigger when no type was ever set", () => {
@@ -79,7 +86,10 @@ Deno.test("request_irq accepts a sharer's trigger when no type was ever set", ()
   const b = new FakeBench(1, handle_edge_irq);
   b.call(() => {
     assert.equal(b.gi.request_threaded_irq(5, handled, null, IRQF_SHARED, "a", 1), 0);
-    assert.equal(b.gi.request_threaded_irq(5, handled, null, IRQF_SHARED | IRQF_TRIGGER_RISING, "b", 2), 0);
+    assert.equal(
+      b.gi.request_threaded_irq(5, handled, null, IRQF_SHARED | IRQF_TRIGGER_RISING, "b", 2),
+      0,
+    );
   });
 });
 
@@ -103,7 +113,11 @@ Deno.test("enable_irq at depth 0 warns Unbalanced enable for IRQ", () => {
   b.call(() => b.gi.request_threaded_irq(5, handled, null, 0, "a", 1));
   b.call(() => b.gi.enable_irq(5));
   assert.ok(lines(b).includes("Unbalanced enable for IRQ 5"));
-  assert.ok(lines(b).some((l) => l.startsWith("WARNING: CPU: 0 PID: 0 at kernel/irq/manage.c __enable_irq")));
+  assert.ok(
+    lines(b).some((l) =>
+      l.startsWith("WARNING: CPU: 0 PID: 0 at kernel/irq/manage.c __enable_irq")
+    ),
+  );
   assert.equal(b.gi.irq_to_desc(5)!.depth, 0);
 });
 
@@ -192,7 +206,10 @@ Deno.test("note_interrupt disables an IRQ after 99901 of 100000 interrupts went 
     b.run(20_000);
   }
   const out = lines(b);
-  assert.ok(out.includes('irq 5: nobody cared (try booting with the "irqpoll" option)'), out.slice(0, 5).join("\n"));
+  assert.ok(
+    out.includes('irq 5: nobody cared (try booting with the "irqpoll" option)'),
+    out.slice(0, 5).join("\n"),
+  );
   assert.ok(out.includes("Disabling IRQ #5"));
   assert.ok(out.some((l) => /^\[<[0-9a-f]{16}>\] none$/.test(l)), "handlers: list");
   const desc = b.gi.irq_to_desc(5)!;
@@ -203,7 +220,9 @@ Deno.test("note_interrupt disables an IRQ after 99901 of 100000 interrupts went 
 Deno.test("note_interrupt keeps an IRQ with 99900 unhandled of 100000", () => {
   const b = new FakeBench(1, handle_level_irq);
   let i = 0;
-  b.call(() => b.gi.request_threaded_irq(5, () => (i++ < 100 ? IRQ_HANDLED : IRQ_NONE), null, 0, "q", 1));
+  b.call(() =>
+    b.gi.request_threaded_irq(5, () => (i++ < 100 ? IRQ_HANDLED : IRQ_NONE), null, 0, "q", 1)
+  );
   for (let j = 0; j < 100000; j++) {
     b.fire(5);
     b.run(20_000);
@@ -287,7 +306,10 @@ Deno.test("msleep in a hardirq handler prints BUG: scheduling while atomic and h
   b.call(() => b.gi.request_threaded_irq(5, sleepy, null, 0, "sleepy", 1));
   b.fire(5);
   b.run(100_000_000);
-  assert.ok(lines(b).includes("BUG: scheduling while atomic: swapper/0/0/0x00010001"), lines(b).join("\n"));
+  assert.ok(
+    lines(b).includes("BUG: scheduling while atomic: swapper/0/0/0x00010001"),
+    lines(b).join("\n"),
+  );
   assert.ok(b.k.halted);
 });
 

@@ -15,18 +15,24 @@ import { handle_level_irq } from "../genirq/flow.ts";
 import { GenIrqKey } from "../genirq/genirq.ts";
 import { no_action } from "../genirq/api.ts";
 import { ISA_IRQ_VECTOR, X86Key } from "../x86/mod.ts";
+import {
+  OCW3_RIS,
+  OCW3_RR,
+  OCW3_SELECT,
+  PIC_CASCADE_IR,
+  PIC_MASTER_CMD,
+  PIC_MASTER_IMR,
+  PIC_SLAVE_CMD,
+  PIC_SLAVE_IMR,
+  SPECIFIC_EOI,
+} from "./chip.ts";
 
-/** Master command port. */
-export const PIC_MASTER_CMD = 0x20;
-/** Master data (IMR) port. */
-export const PIC_MASTER_IMR = 0x21;
-/** Slave command port. */
-export const PIC_SLAVE_CMD = 0xa0;
-/** Slave data (IMR) port. */
-export const PIC_SLAVE_IMR = 0xa1;
-/** The master IR the slave is cascaded on. */
-export const PIC_CASCADE_IR = 2;
-/** ICW3 of the master: slave on IR2. */
+/** OCW3 "read IRR on the next command-port read" (0x0a). */
+const OCW3_READ_IRR = OCW3_SELECT | OCW3_RR;
+/** OCW3 "read ISR on the next command-port read" (0x0b). */
+const OCW3_READ_ISR = OCW3_SELECT | OCW3_RR | OCW3_RIS;
+
+/** ICW4 of the master: 8086 mode, normal EOI. */
 export const MASTER_ICW4_DEFAULT = 0x01;
 /** ICW4: 8086 mode, normal EOI. */
 export const SLAVE_ICW4_DEFAULT = 0x01;
@@ -78,14 +84,14 @@ export class LegacyPic {
   irqReal(irq: number): boolean {
     const irqmask = 1 << irq;
     if (irq < 8) {
-      outb(0x0b, PIC_MASTER_CMD); // ISR register
+      outb(OCW3_READ_ISR, PIC_MASTER_CMD); // 0x0b: ISR register
       const v = inb(PIC_MASTER_CMD) & irqmask;
-      outb(0x0a, PIC_MASTER_CMD); // back to the IRR register
+      outb(OCW3_READ_IRR, PIC_MASTER_CMD); // 0x0a: back to the IRR register
       return v !== 0;
     }
-    outb(0x0b, PIC_SLAVE_CMD);
+    outb(OCW3_READ_ISR, PIC_SLAVE_CMD);
     const v = inb(PIC_SLAVE_CMD) & (irqmask >> 8);
-    outb(0x0a, PIC_SLAVE_CMD);
+    outb(OCW3_READ_IRR, PIC_SLAVE_CMD);
     return v !== 0;
   }
 
@@ -114,12 +120,12 @@ export class LegacyPic {
     if (irq & 8) {
       inb(PIC_SLAVE_IMR); // DUMMY - (do we need this?)
       outb(this.cachedSlaveMask, PIC_SLAVE_IMR);
-      outb(0x60 + (irq & 7), PIC_SLAVE_CMD); // 'Specific EOI' to slave
-      outb(0x60 + PIC_CASCADE_IR, PIC_MASTER_CMD); // 'Specific EOI' to master-IRQ2
+      outb(SPECIFIC_EOI + (irq & 7), PIC_SLAVE_CMD); // 'Specific EOI' to slave
+      outb(SPECIFIC_EOI + PIC_CASCADE_IR, PIC_MASTER_CMD); // 'Specific EOI' to master-IRQ2
     } else {
       inb(PIC_MASTER_IMR); // DUMMY - (do we need this?)
       outb(this.cachedMasterMask, PIC_MASTER_IMR);
-      outb(0x60 + irq, PIC_MASTER_CMD); // 'Specific EOI' to master
+      outb(SPECIFIC_EOI + irq, PIC_MASTER_CMD); // 'Specific EOI' to master
     }
   }
 
@@ -149,18 +155,21 @@ export class LegacyPic {
  * descs 0-15 on XT-PIC with handle_level_irq, vectors 0x30-0x3f on CPU 0
  * (init_IRQ), and the `cascade` action on IRQ 2 (arch/x86/kernel/irqinit.c).
  */
-export function bootLegacyPic(k: Kernel, autoEoi = false): LegacyPic {
+export function bootLegacyPic(k: Kernel, autoEoi = false, legacy = true): LegacyPic {
   const gi = k.bus.get(GenIrqKey);
   const x86 = k.bus.get(X86Key);
   const pic = new LegacyPic(k, autoEoi);
   k.enter(() => pic.init());
+  if (!legacy) return pic; // an IOAPIC owns the ISA IRQs: the PIC stays fully masked
   for (let irq = 0; irq < 16; irq++) {
     gi.irq_set_chip_and_handler_name(irq, pic.chip, handle_level_irq);
     // init_IRQ(): on CPU 0, assign ISA_IRQ_VECTOR(irq) to IRQ 0..15
     x86.vectorIrq[0][ISA_IRQ_VECTOR(irq)] = irq;
   }
   // native_init_IRQ(): IRQ2 is cascade interrupt to second interrupt controller
-  const r = k.enter(() => gi.request_threaded_irq(2, no_action, null, IRQF_NO_THREAD, "cascade", null));
+  const r = k.enter(() =>
+    gi.request_threaded_irq(2, no_action, null, IRQF_NO_THREAD, "cascade", null)
+  );
   if (r) k.printk(3, "%s: request_irq() failed", "cascade");
   return pic;
 }

@@ -17,7 +17,7 @@ import type { Kernel } from "../../core/kernel.ts";
 import type { InputPin } from "../../core/line.ts";
 import { hasInta, type InterruptAcknowledge, type Plugin } from "../../core/plugin.ts";
 import { defineTraceEvent } from "../../core/trace.ts";
-import { GenIrqKey, type GenIrq } from "../genirq/genirq.ts";
+import { type GenIrq, GenIrqKey } from "../genirq/genirq.ts";
 
 // arch/x86/include/asm/irq_vectors.h
 export const NMI_VECTOR = 0x02;
@@ -225,7 +225,9 @@ class X86Impl implements X86Arch {
   showInterrupts(prec: number): string {
     const online = this.kernel.cpus.filter((c) => c.online).map((c) => c.id);
     const row = (tag: string, f: (s: IrqStat) => number, name: string) =>
-      `${tag.padStart(prec)}: ` + online.map((c) => `${String(f(this.irqStat[c])).padStart(10)} `).join("") +
+      `${tag.padStart(prec)}: ` + online.map((c) =>
+        `${String(f(this.irqStat[c])).padStart(10)} `
+      ).join("") +
       `  ${name}\n`;
     let out = "";
     out += row("NMI", (s) => s.__nmi_count, "Non-maskable interrupts");

@@ -26,22 +26,74 @@ MODULE_LICENSE("GPL");
 
 /* these are the scan codes */
 const kbdus: readonly (string | 0)[] = [
-  0, "\x1b", "1", "2", "3", "4", "5", "6", "7", "8", /* 9 */
-  "9", "0", "-", "=", "\b", /* Backspace */
+  0,
+  "\x1b",
+  "1",
+  "2",
+  "3",
+  "4",
+  "5",
+  "6",
+  "7",
+  "8", /* 9 */
+  "9",
+  "0",
+  "-",
+  "=",
+  "\b", /* Backspace */
   "\t", /* Tab */
-  "q", "w", "e", "r", /* 19 */
-  "t", "y", "u", "i", "o", "p", "[", "]", "\n", /* Enter key */
+  "q",
+  "w",
+  "e",
+  "r", /* 19 */
+  "t",
+  "y",
+  "u",
+  "i",
+  "o",
+  "p",
+  "[",
+  "]",
+  "\n", /* Enter key */
   0, /* 29   - Control */
-  "a", "s", "d", "f", "g", "h", "j", "k", "l", ";", /* 39 */
-  "'", "`", 0, /* Left shift */
-  "\\", "z", "x", "c", "v", "b", "n", /* 49 */
-  "m", ",", ".", "/", 0, /* Right shift */
+  "a",
+  "s",
+  "d",
+  "f",
+  "g",
+  "h",
+  "j",
+  "k",
+  "l",
+  ";", /* 39 */
+  "'",
+  "`",
+  0, /* Left shift */
+  "\\",
+  "z",
+  "x",
+  "c",
+  "v",
+  "b",
+  "n", /* 49 */
+  "m",
+  ",",
+  ".",
+  "/",
+  0, /* Right shift */
   "*",
   0, /* Alt */
   " ", /* Space bar */
   0, /* Caps lock */
   0, /* 59 - F1 key ... > */
-  0, 0, 0, 0, 0, 0, 0, 0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
   0, /* < ... F10 */
   0, /* 69 - Num lock*/
   0, /* Scroll Lock */
@@ -58,7 +110,9 @@ const kbdus: readonly (string | 0)[] = [
   0, /* Page Down */
   0, /* Insert Key */
   0, /* Delete Key */
-  0, 0, 0,
+  0,
+  0,
+  0,
   0, /* F11 Key */
   0, /* F12 Key */
   0, /* All other keys are undefined */

@@ -1,0 +1,355 @@
+/**
+ * The event queue: order by (time, insertion sequence), cancellation by
+ * handle (with slot reuse), the clock left at the bound of a run, and clock
+ * errors. Expected orders are written out by hand or come from a plain
+ * sorted-array model, never from the queue itself.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { Random } from "./random.ts";
+import { ClockError, type EventHandle, EventQueue, NO_EVENT } from "./scheduler.ts";
+
+/** A queue and the args of the events it ran, in dispatch order. */
+function recorder(capacity?: number): { q: EventQueue; ran: number[]; push: (a: number) => void } {
+  const q = new EventQueue(capacity);
+  const ran: number[] = [];
+  return { q, ran, push: (a) => ran.push(a) };
+}
+
+Deno.test("EventQueue.schedule orders events by time", () => {
+  const { q, ran, push } = recorder();
+  q.schedule(300, push, 3);
+  q.schedule(100, push, 1);
+  q.schedule(200, push, 2);
+  q.runUntil(1_000);
+  assert.deepEqual(ran, [1, 2, 3]);
+});
+
+Deno.test("EventQueue.schedule orders same-time events by insertion", () => {
+  const { q, ran, push } = recorder();
+  for (const arg of [5, 1, 4, 2, 3]) q.schedule(50, push, arg);
+  q.schedule(10, push, 0);
+  q.runUntil(50);
+  assert.deepEqual(ran, [0, 5, 1, 4, 2, 3]);
+});
+
+Deno.test("EventQueue.schedule runs an event scheduled at now after those already due at now", () => {
+  const { q, ran, push } = recorder();
+  q.schedule(10, (a) => {
+    push(a);
+    q.schedule(q.now, push, 3);
+  }, 1);
+  q.schedule(10, push, 2);
+  q.runUntil(10);
+  assert.deepEqual(ran, [1, 2, 3]);
+});
+
+Deno.test("EventQueue.step sets now to the event's time and passes its arg", () => {
+  const q = new EventQueue();
+  const seen: [number, number][] = [];
+  q.schedule(70, (a) => seen.push([q.now, a]), 42);
+  q.schedule(30, (a) => seen.push([q.now, a]), -7.5);
+  assert.equal(q.step(), true);
+  assert.equal(q.step(), true);
+  assert.equal(q.step(), false);
+  assert.deepEqual(seen, [[30, -7.5], [70, 42]]);
+  assert.equal(q.now, 70);
+  assert.equal(q.dispatched, 2);
+});
+
+Deno.test("EventQueue.scheduleIn schedules relative to now", () => {
+  const q = new EventQueue();
+  q.runUntil(1_000);
+  const h = q.scheduleIn(250, () => {});
+  assert.equal(q.timeOf(h), 1_250);
+});
+
+Deno.test("EventQueue.pending and nextTime describe the queue", () => {
+  const q = new EventQueue();
+  assert.equal(q.pending, 0);
+  assert.equal(q.nextTime, Infinity);
+  q.schedule(40, () => {});
+  q.schedule(20, () => {});
+  assert.equal(q.pending, 2);
+  assert.equal(q.nextTime, 20);
+  q.step();
+  assert.equal(q.pending, 1);
+  assert.equal(q.nextTime, 40);
+});
+
+Deno.test("EventQueue.cancel returns true once and the event never runs", () => {
+  const { q, ran, push } = recorder();
+  q.schedule(10, push, 1);
+  const h = q.schedule(20, push, 2);
+  q.schedule(30, push, 3);
+  assert.equal(q.cancel(h), true);
+  assert.equal(q.cancel(h), false, "second cancel");
+  q.runUntil(100);
+  assert.deepEqual(ran, [1, 3]);
+  assert.equal(q.cancel(h), false, "cancel after the run");
+});
+
+Deno.test("EventQueue.cancel returns false for an event that already ran", () => {
+  const { q, ran, push } = recorder();
+  const h = q.schedule(10, push, 1);
+  q.runUntil(10);
+  assert.deepEqual(ran, [1]);
+  assert.equal(q.cancel(h), false);
+});
+
+Deno.test("EventQueue.cancel of a stale handle leaves the event that reuses its slot", () => {
+  const { q, ran, push } = recorder(1);
+  const old = q.schedule(10, push, 1);
+  q.runUntil(10);
+  const fresh = q.schedule(20, push, 2); // capacity 1: same slot, new generation
+  assert.notEqual(fresh, old);
+  assert.equal(q.isPending(old), false);
+  assert.equal(q.cancel(old), false);
+  assert.equal(q.isPending(fresh), true);
+  q.runUntil(20);
+  assert.deepEqual(ran, [1, 2]);
+});
+
+Deno.test("EventQueue.cancel from inside another event stops a later event", () => {
+  const { q, ran, push } = recorder();
+  let victim: EventHandle = NO_EVENT;
+  let result: boolean | undefined;
+  q.schedule(10, (a) => {
+    push(a);
+    result = q.cancel(victim);
+  }, 1);
+  victim = q.schedule(10, push, 2); // same instant, later in sequence
+  q.schedule(15, push, 3);
+  q.runUntil(100);
+  assert.equal(result, true);
+  assert.deepEqual(ran, [1, 3]);
+});
+
+Deno.test("EventQueue.cancel of the running event from inside it returns false", () => {
+  const q = new EventQueue();
+  let self: EventHandle = NO_EVENT;
+  let result: boolean | undefined;
+  self = q.schedule(10, () => {
+    result = q.cancel(self);
+  });
+  q.runUntil(10);
+  assert.equal(result, false);
+});
+
+Deno.test("EventQueue.cancel ignores NO_EVENT", () => {
+  const q = new EventQueue();
+  q.schedule(10, () => {});
+  assert.equal(q.cancel(NO_EVENT), false);
+  assert.equal(q.isPending(NO_EVENT), false);
+  assert.equal(q.timeOf(NO_EVENT), -1);
+  assert.equal(q.pending, 1);
+});
+
+Deno.test("EventQueue.isPending and timeOf follow an event until it runs", () => {
+  const q = new EventQueue();
+  const h = q.schedule(500, () => {});
+  const c = q.schedule(600, () => {});
+  assert.equal(q.isPending(h), true);
+  assert.equal(q.timeOf(h), 500);
+  q.cancel(c);
+  assert.equal(q.isPending(c), false);
+  assert.equal(q.timeOf(c), -1);
+  q.runUntil(499);
+  assert.equal(q.isPending(h), true);
+  q.runUntil(500);
+  assert.equal(q.isPending(h), false);
+  assert.equal(q.timeOf(h), -1);
+});
+
+Deno.test("EventQueue.runUntil leaves now at the bound and runs events at the bound", () => {
+  const { q, ran, push } = recorder();
+  q.schedule(100, push, 1);
+  q.schedule(1_000, push, 2);
+  q.schedule(1_001, push, 3);
+  assert.equal(q.runUntil(1_000), 2);
+  assert.deepEqual(ran, [1, 2]);
+  assert.equal(q.now, 1_000);
+  assert.equal(q.runUntil(5_000), 1);
+  assert.equal(q.now, 5_000);
+});
+
+Deno.test("EventQueue.runUntil on an empty queue advances now to the bound", () => {
+  const q = new EventQueue();
+  assert.equal(q.runUntil(12_345), 0);
+  assert.equal(q.now, 12_345);
+});
+
+Deno.test("EventQueue.runUntil with Infinity leaves now at the last event", () => {
+  const q = new EventQueue();
+  q.schedule(10, () => {});
+  q.schedule(700, () => {});
+  q.runUntil(Infinity);
+  assert.equal(q.now, 700);
+});
+
+Deno.test("EventQueue.runUntil never moves now backwards", () => {
+  const q = new EventQueue();
+  q.runUntil(1_000);
+  q.runUntil(500);
+  assert.equal(q.now, 1_000);
+});
+
+Deno.test("EventQueue.stop ends runUntil after the current event, now at that event", () => {
+  const { q, ran, push } = recorder();
+  q.schedule(10, push, 1);
+  q.schedule(20, (a) => {
+    push(a);
+    q.stop();
+  }, 2);
+  q.schedule(30, push, 3);
+  assert.equal(q.runUntil(100), 2);
+  assert.equal(q.stopped, true);
+  assert.equal(q.now, 20);
+  assert.deepEqual(ran, [1, 2]);
+  q.runUntil(100);
+  assert.equal(q.stopped, false);
+  assert.deepEqual(ran, [1, 2, 3]);
+  assert.equal(q.now, 100);
+});
+
+Deno.test("EventQueue.schedule in the past throws ClockError naming both times", () => {
+  const q = new EventQueue();
+  q.runUntil(1_000);
+  assert.throws(() => q.schedule(999, () => {}), (e: unknown) => {
+    assert.ok(e instanceof ClockError);
+    assert.equal(e.name, "ClockError");
+    assert.match(e.message, /\b999 ns\b/);
+    assert.match(e.message, /\b1000 ns\b/);
+    return true;
+  });
+  assert.equal(q.pending, 0, "nothing was queued");
+});
+
+Deno.test("EventQueue.schedule at a non-integer time throws ClockError naming the time", () => {
+  const q = new EventQueue();
+  assert.throws(() => q.schedule(10.5, () => {}), (e: unknown) => {
+    assert.ok(e instanceof ClockError);
+    assert.match(e.message, /10\.5 ns/);
+    assert.match(e.message, /\b0 ns\b/);
+    return true;
+  });
+  assert.throws(() => q.schedule(NaN, () => {}), ClockError);
+  assert.throws(() => q.schedule(Infinity, () => {}), ClockError);
+  assert.throws(() => q.scheduleIn(-1, () => {}), ClockError);
+  assert.equal(q.pending, 0);
+});
+
+Deno.test("EventQueue.schedule grows past its initial capacity and keeps order", () => {
+  const q = new EventQueue(16);
+  const r = new Random(2024);
+  const n = 5000;
+  const time: number[] = [];
+  const ran: number[] = [];
+  for (let i = 0; i < n; i++) {
+    time.push(r.int(1_000_000));
+    q.schedule(time[i], (a) => ran.push(a), i);
+  }
+  assert.equal(q.pending, n);
+  q.runUntil(Infinity);
+  assert.equal(ran.length, n);
+  assert.equal(q.dispatched, n);
+  assert.deepEqual([...ran].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+  for (let i = 1; i < n; i++) {
+    const a = ran[i - 1], b = ran[i];
+    assert.ok(
+      time[a] < time[b] || (time[a] === time[b] && a < b),
+      `event ${a} (t=${time[a]}) ran before event ${b} (t=${time[b]})`,
+    );
+  }
+});
+
+Deno.test("EventQueue.cancel keeps the heap ordered after growth", () => {
+  const q = new EventQueue(4);
+  const r = new Random(7);
+  const n = 3000;
+  const time: number[] = [];
+  const handles: EventHandle[] = [];
+  const ran: number[] = [];
+  for (let i = 0; i < n; i++) {
+    time.push(r.int(10_000));
+    handles.push(q.schedule(time[i], (a) => ran.push(a), i));
+  }
+  const cancelled = new Set<number>();
+  for (let i = 0; i < n; i += 3) {
+    assert.equal(q.cancel(handles[i]), true);
+    cancelled.add(i);
+  }
+  q.runUntil(Infinity);
+  const expected = Array.from({ length: n }, (_, i) => i)
+    .filter((i) => !cancelled.has(i))
+    .sort((a, b) => time[a] - time[b] || a - b);
+  assert.deepEqual(ran, expected);
+});
+
+type Op =
+  | { kind: "schedule"; delay: number }
+  | { kind: "cancel"; pick: number }
+  | { kind: "step" };
+
+Deno.test("EventQueue matches a sorted-array model over random schedules and cancellations", () => {
+  // schedules outnumber steps so the heap gets several levels deep, where a
+  // cancellation in the middle needs the sift-up path
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant("schedule" as const),
+        delay: fc.integer({ min: 0, max: 1000 }),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("cancel" as const), pick: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("step" as const) }) },
+  );
+  fc.assert(
+    fc.property(
+      fc.array(op, { maxLength: 300, size: "max" }),
+      fc.integer({ min: 1, max: 8 }),
+      (ops, cap) => {
+        const q = new EventQueue(cap);
+        const ran: number[] = [];
+        const handles: EventHandle[] = [];
+        // the model: pending events as [time, seq, id], kept sorted by (time, seq)
+        let model: [number, number, number][] = [];
+        let seq = 0;
+        const modelRan: number[] = [];
+        for (const o of ops) {
+          if (o.kind === "schedule") {
+            const id = handles.length;
+            const at = q.now + o.delay;
+            handles.push(q.schedule(at, (a) => ran.push(a), id));
+            model.push([at, seq++, id]);
+            model.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+          } else if (o.kind === "cancel") {
+            if (handles.length === 0) continue;
+            const id = o.pick % handles.length;
+            const live = model.some((e) => e[2] === id);
+            assert.equal(q.cancel(handles[id]), live);
+            model = model.filter((e) => e[2] !== id);
+          } else {
+            const next = model.shift();
+            assert.equal(q.step(), next !== undefined);
+            if (next) {
+              modelRan.push(next[2]);
+              assert.equal(q.now, next[0]);
+            }
+          }
+          assert.equal(q.pending, model.length);
+          assert.equal(q.nextTime, model.length ? model[0][0] : Infinity);
+        }
+        for (const [at, , id] of model) assert.equal(q.timeOf(handles[id]), at);
+        modelRan.push(...model.map((e) => e[2]));
+        q.runUntil(Infinity);
+        assert.deepEqual(ran, modelRan);
+        for (const h of handles) assert.equal(q.isPending(h), false);
+      },
+    ),
+    { seed: 20240611, numRuns: 300 },
+  );
+});

@@ -1,0 +1,54 @@
+/**
+ * The CLI end to end: the default run of pc.yaml, and bad input giving a
+ * located message and exit code 2 (never a stack trace).
+ */
+import assert from "node:assert/strict";
+import { main } from "../tools/run.ts";
+
+async function cli(args: string[]) {
+  let out = "", err = "";
+  const code = await main(args, { write: (s) => (out += s), error: (s) => (err += s) });
+  return { code, out, err };
+}
+
+Deno.test("main runs the keyboard observer on pc.yaml by default and exits 0", async () => {
+  const r = await cli(["machines/pc.yaml"]);
+  assert.equal(r.err, "");
+  assert.equal(r.code, 0);
+  assert.match(r.out, /\$ sudo insmod keyboard_observer\.ko\n/);
+  assert.match(r.out, /\n {2}1: {9}10 {4}XT-PIC {6}i8042, my_keyboard_handler\n/);
+  assert.match(r.out, /\] Character h Pressed\n/);
+  assert.match(r.out, /\$ sudo rmmod keyboard_observer\n/);
+});
+
+Deno.test("main exits 2 with a located message for a machine file with an unknown key", async () => {
+  const dir = await Deno.makeTempDir({ dir: "." });
+  try {
+    const file = `${dir}/bad.yaml`;
+    await Deno.writeTextFile(
+      file,
+      "name: bad\narch: x86\ncpus: { count: 1 }\nplugins: [genirq]\ndevices: {}\nwirez: []\n",
+    );
+    const r = await cli([file]);
+    assert.equal(r.code, 2);
+    assert.equal(r.out, "");
+    assert.equal(
+      r.err,
+      `${file}:6:1: error at wirez: unknown key "wirez"\n` +
+        "  expected: one of: name, description, arch, cpus, kernel, costs, plugins, devices, wires, roles, scenario, seed\n" +
+        '  hint: did you mean "wires"?\n',
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("main exits 2 for a missing machine file and a bad flag", async () => {
+  const r = await cli(["machines/nope.yaml"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^error: cannot read machine file "machines\/nope\.yaml": no such file\n/);
+  const f = await cli(["machines/pc.yaml", "--seed", "abc"]);
+  assert.equal(f.code, 2);
+  assert.match(f.err, /--seed must be a non-negative integer, got "abc"/);
+  assert.doesNotMatch(f.err + r.err, /at .*\.ts:\d+/, "no stack trace");
+});
