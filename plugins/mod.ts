@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PluginRegistry } from "../core/loader.ts";
+import type { PluginRegistry } from "../config/loader.ts";
 import { devices } from "./devices/mod.ts";
 import { genirq } from "./genirq/mod.ts";
 import { i8259 } from "./i8259/mod.ts";

@@ -5,7 +5,8 @@
  * @module
  */
 
-const TEMPLATE_MOD = (name: string, fn: string) => `/**
+const TEMPLATE_MOD = (name: string, fn: string) =>
+  `/**
  * The ${name} plugin.
  *
  * @example
@@ -44,7 +45,8 @@ export function ${fn}(options: Partial<Options> = {}): Plugin {
 }
 `;
 
-const TEMPLATE_TEST = (name: string, fn: string) => `import assert from "node:assert/strict";
+const TEMPLATE_TEST = (name: string, fn: string) =>
+  `import assert from "node:assert/strict";
 import { ${fn} } from "./mod.ts";
 
 Deno.test("${fn} is named ${name}", () => {
@@ -55,7 +57,9 @@ Deno.test("${fn} is named ${name}", () => {
 /** Create the plugin folder. Returns the files written. */
 export async function newPlugin(name: string, root = "plugins"): Promise<string[]> {
   if (!/^[a-z][a-z0-9_]*$/.test(name)) {
-    throw new Error(`Cannot create plugin "${name}": names are snake_case (a-z, 0-9, _), starting with a letter`);
+    throw new Error(
+      `Cannot create plugin "${name}": names are snake_case (a-z, 0-9, _), starting with a letter`,
+    );
   }
   const dir = `${root}/${name}`;
   try {

@@ -132,6 +132,11 @@ export class GenIrq {
   archAckBadIrq: ((irq: number) => void) | undefined;
   /** Default affinity (CPU ids). */
   defaultAffinity: number[];
+  /**
+   * Controller inputs and the Linux IRQ each is mapped to (the platform's
+   * interrupt resources, as ACPI or the device tree give them to drivers).
+   */
+  readonly inputIrq = new Map<unknown, number>();
   #pools: FlowRun[][] = [];
   #depth: number[] = [];
   #warnedEnabled = new Set<number>();
@@ -223,6 +228,18 @@ export class GenIrq {
     d.irq_data.chip = dom.chip;
     dom.map.set(hwirq, irq);
     return irq;
+  }
+
+  /**
+   * The Linux IRQ a device output is wired to (its interrupt resource), or
+   * -1 when the pin reaches no mapped controller input.
+   */
+  irqOfOutput(pin: { targets: readonly unknown[] }): number {
+    for (const t of pin.targets) {
+      const irq = this.inputIrq.get(t);
+      if (irq !== undefined) return irq;
+    }
+    return -1;
   }
 
   // ---- dispatch ----

@@ -9,6 +9,7 @@
 
 import { inb, outb, udelay } from "../../core/api.ts";
 import type { Kernel } from "../../core/kernel.ts";
+import type { OutputPin } from "../../core/line.ts";
 import { IRQF_NO_THREAD } from "../genirq/constants.ts";
 import type { IrqChip, IrqData } from "../genirq/desc.ts";
 import { handle_level_irq } from "../genirq/flow.ts";
@@ -16,6 +17,7 @@ import { GenIrqKey } from "../genirq/genirq.ts";
 import { no_action } from "../genirq/api.ts";
 import { ISA_IRQ_VECTOR, X86Key } from "../x86/mod.ts";
 import {
+  I8259,
   OCW3_RIS,
   OCW3_RR,
   OCW3_SELECT,
@@ -161,6 +163,13 @@ export function bootLegacyPic(k: Kernel, autoEoi = false, legacy = true): Legacy
   const pic = new LegacyPic(k, autoEoi);
   k.enter(() => pic.init());
   if (!legacy) return pic; // an IOAPIC owns the ISA IRQs: the PIC stays fully masked
+  // The ISA IRQ resources: master IRn is IRQ n, slave IRn is IRQ 8 + n.
+  for (const dev of k.devices.values()) {
+    if (!(dev instanceof I8259)) continue;
+    const int = dev.pins.get("int") as OutputPin;
+    const isMaster = int.targets.some((t) => t.name.startsWith("cpu"));
+    for (let n = 0; n < 8; n++) gi.inputIrq.set(dev.pins.get(`ir${n}`), isMaster ? n : 8 + n);
+  }
   for (let irq = 0; irq < 16; irq++) {
     gi.irq_set_chip_and_handler_name(irq, pic.chip, handle_level_irq);
     // init_IRQ(): on CPU 0, assign ISA_IRQ_VECTOR(irq) to IRQ 0..15
