@@ -73,9 +73,10 @@ function err(
   message: string,
   expected?: string,
   hint?: string,
+  at: "key" | "value" = "value",
 ): ConfigError {
   return new ConfigError({
-    location: source.locate(path),
+    location: source.locate(path, at),
     path: formatPath(path),
     message,
     expected,
@@ -269,7 +270,16 @@ export async function buildMachine(
     try {
       k.devices.set(name, kind.create(name, options, k));
     } catch (e) {
-      errors.push(err(source, ["devices", name], `cannot create device: ${(e as Error).message}`));
+      errors.push(
+        err(
+          source,
+          ["devices", name],
+          `cannot create device: ${(e as Error).message}`,
+          undefined,
+          undefined,
+          "key",
+        ),
+      );
     }
   }
   if (errors.length) throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
