@@ -13,12 +13,14 @@
  * keyed by (time, seq), no slots, no generations, no cancellation, no
  * callback table; the "handler" is inlined in the loop. The gap to it is the
  * price of handles, cancellation and callbacks (STYLE rule 10: measure).
+ * The third contender does the same with K {@linkcode Timer}s, each re-armed
+ * from its own callback: the way the CPUs schedule their busy segments.
  *
  * Run: `deno bench --allow-read=. bench/engine_bench.ts`
  *
  * @module
  */
-import { EventQueue } from "../core/scheduler.ts";
+import { EventQueue, Timer } from "../core/scheduler.ts";
 
 /** Dispatches per iteration. */
 const N = 200_000;
@@ -132,6 +134,23 @@ function queueSetup(k: number): EventQueue {
   return q;
 }
 
+/** An EventQueue holding K timers, each re-arming itself (same delays as queueSetup). */
+function timerSetup(k: number): EventQueue {
+  const q = new EventQueue(k + 1);
+  let x = SEED;
+  const timers: Timer[] = [];
+  const onEvent = (arg: number) => {
+    x = lcg(x);
+    q.armIn(timers[arg], delayOf(x), arg);
+  };
+  for (let i = 0; i < k; i++) {
+    timers.push(new Timer(onEvent));
+    x = lcg(x);
+    q.arm(timers[i], delayOf(x), i);
+  }
+  return q;
+}
+
 /** Dispatch `n` events on the queue; returns the final time. */
 function queueRun(q: EventQueue, n: number): number {
   for (let d = 0; d < n; d++) q.step();
@@ -143,8 +162,11 @@ for (const k of [16, 1024]) {
   const b = bareSetup(k);
   const bare = bareRun(b.heap, b.x, 10_000);
   const queued = queueRun(queueSetup(k), 10_000);
-  if (bare !== queued) {
-    throw new Error(`bench workloads differ for K=${k}: bare ends at ${bare}, queue at ${queued}`);
+  const timed = queueRun(timerSetup(k), 10_000);
+  if (bare !== queued || bare !== timed) {
+    throw new Error(
+      `bench workloads differ for K=${k}: bare ends at ${bare}, queue at ${queued}, timers at ${timed}`,
+    );
   }
 }
 
@@ -171,6 +193,18 @@ for (const k of [1024, 16]) {
       const end = queueRun(q, N);
       b.end();
       if (!(end > 0)) throw new Error(`EventQueue ended at ${end}`); // keeps the result live
+      if (q.pending !== k) throw new Error(`steady state lost: ${q.pending} pending, want ${k}`);
+    },
+  });
+  Deno.bench({
+    name: `EventQueue timers, K=${k}, N=${N}`,
+    group,
+    fn(b) {
+      const q = timerSetup(k);
+      b.start();
+      const end = queueRun(q, N);
+      b.end();
+      if (!(end > 0)) throw new Error(`EventQueue timers ended at ${end}`); // keeps the result live
       if (q.pending !== k) throw new Error(`steady state lost: ${q.pending} pending, want ${k}`);
     },
   });

@@ -36,10 +36,15 @@ function mmio(): void {
 }
 
 // ---- port I/O (x86) ----
+// inb/outb are on every legacy interrupt's path (mask_and_ack_8259A, the
+// driver's own register accesses): one kernel() lookup each, cost charged
+// before the access as pio() does.
 /** inb(port) */
 export function inb(port: number): number {
-  pio();
-  return kernel().ports.read(port, 1) & 0xff;
+  const k = kernel();
+  const c = k.currentCpu;
+  if (c) c.accum += k.costs.port_io_ns;
+  return k.ports.read(port, 1) & 0xff;
 }
 /** inw(port) */
 export function inw(port: number): number {
@@ -53,8 +58,10 @@ export function inl(port: number): number {
 }
 /** outb(value, port) — Linux argument order. */
 export function outb(value: number, port: number): void {
-  pio();
-  kernel().ports.write(port, value & 0xff, 1);
+  const k = kernel();
+  const c = k.currentCpu;
+  if (c) c.accum += k.costs.port_io_ns;
+  k.ports.write(port, value & 0xff, 1);
 }
 /** outw(value, port) */
 export function outw(value: number, port: number): void {

@@ -30,7 +30,7 @@ import {
   HALT,
   type SleepToken,
 } from "./body.ts";
-import { NO_EVENT } from "./scheduler.ts";
+import { Timer } from "./scheduler.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Task } from "./sched.ts";
 
@@ -120,24 +120,17 @@ export class Cpu {
 
   #irqFrames: Frame[] = [];
   #irqDepth = 0;
-  #busyEvent = NO_EVENT;
-  #busyUntil = 0;
-  #pokeEvent = NO_EVENT;
+  /** End of the current busy segment (timers, not handles: nothing allocated per event). */
+  readonly #busy: Timer;
+  /** The coalesced "look again now" event. */
+  readonly #poke: Timer;
   #running = false;
-  #onBusyEnd: (arg: number) => void;
-  #onPoke: (arg: number) => void;
   #pendingSleep: SleepToken | undefined;
 
   constructor(readonly id: number, readonly kernel: Kernel) {
     this.name = `cpu${id}`;
-    this.#onBusyEnd = () => {
-      this.#busyEvent = NO_EVENT;
-      this.#loop();
-    };
-    this.#onPoke = () => {
-      this.#pokeEvent = NO_EVENT;
-      this.#preemptBusy();
-    };
+    this.#busy = new Timer(() => this.#loop());
+    this.#poke = new Timer(() => this.#preemptBusy());
   }
 
   // ---- predicates (include/linux/preempt.h) ----
@@ -178,7 +171,7 @@ export class Cpu {
 
   /** True while a busy segment is in progress. */
   get busy(): boolean {
-    return this.#busyEvent !== NO_EVENT;
+    return this.#busy.pending;
   }
 
   // ---- entry / exit (kernel/softirq.c irq_enter_rcu / __irq_exit_rcu) ----
@@ -220,8 +213,8 @@ export class Cpu {
    * a pending interrupt, need_resched). Coalesced: at most one poke event.
    */
   poke(): void {
-    if (this.#pokeEvent !== NO_EVENT || this.#running) return;
-    this.#pokeEvent = this.kernel.clock.schedule(this.kernel.clock.now, this.#onPoke, this.id);
+    if (this.#poke.pending || this.#running) return;
+    this.kernel.clock.armIn(this.#poke, 0, this.id);
   }
 
   /** Start the executor (after boot). */
@@ -247,17 +240,17 @@ export class Cpu {
   }
 
   #startBusy(ns: number): void {
-    this.#busyUntil = this.kernel.clock.now + ns;
-    this.#busyEvent = this.kernel.clock.schedule(this.#busyUntil, this.#onBusyEnd, this.id);
+    this.kernel.clock.armIn(this.#busy, ns, this.id);
   }
 
   /** Poke handler: cut a busy segment when something must preempt it, else just loop. */
   #preemptBusy(): void {
-    if (this.#busyEvent !== NO_EVENT) {
+    if (this.#busy.pending) {
       if (!this.#mustPreempt()) return;
-      this.kernel.clock.cancel(this.#busyEvent);
-      this.#busyEvent = NO_EVENT;
-      this.#topFrame().remaining += this.#busyUntil - this.kernel.clock.now;
+      const clock = this.kernel.clock;
+      const left = clock.timeLeft(this.#busy);
+      clock.disarm(this.#busy);
+      this.#topFrame().remaining += left;
     }
     this.#loop();
   }

@@ -37,6 +37,13 @@ export class IoMapError extends Error {
   override name = "IoMapError";
 }
 
+/**
+ * Spaces no larger than this (x86's 64 KiB of ports) find a region by a
+ * table indexed by address instead of a search: port I/O is on every legacy
+ * interrupt's path.
+ */
+const TABLE_LIMIT = 0x10000;
+
 /** An address space with sorted regions. */
 export class IoSpace {
   readonly regions: IoRegion[] = [];
@@ -45,8 +52,14 @@ export class IoSpace {
   /** Called once per unmapped address, for a log line. */
   onUnmapped: (addr: number, write: boolean) => void = () => {};
   #last: IoRegion | undefined;
+  /** Small spaces: per address, 1 + the index in #mapped of its region (0: unmapped). */
+  #table: Uint32Array | undefined;
+  /** Regions in the order they were mapped (what #table indexes). */
+  readonly #mapped: IoRegion[] = [];
 
-  constructor(readonly kind: "port" | "mmio", readonly limit: number) {}
+  constructor(readonly kind: "port" | "mmio", readonly limit: number) {
+    this.#table = limit <= TABLE_LIMIT ? new Uint32Array(limit) : undefined;
+  }
 
   /** Map `size` bytes at `base` to `handler`. */
   map(base: number, size: number, handler: IoHandler, owner: string): IoRegion {
@@ -69,11 +82,20 @@ export class IoSpace {
     const region = { base, size, handler, owner };
     this.regions.push(region);
     this.regions.sort((a, b) => a.base - b.base);
+    this.#mapped.push(region);
+    if (!Number.isInteger(base) || !Number.isInteger(size)) this.#table = undefined; // search instead
+    this.#table?.fill(this.#mapped.length, base, base + size);
     return region;
   }
 
   /** The region holding `addr`, if any. */
   find(addr: number): IoRegion | undefined {
+    const table = this.#table;
+    if (table !== undefined) {
+      // undefined for an address that is no table index (fractional, out of range)
+      const i = table[addr];
+      if (i !== undefined) return i === 0 ? undefined : this.#mapped[i - 1];
+    }
     const last = this.#last;
     if (last && addr >= last.base && addr < last.base + last.size) return last;
     const rs = this.regions;

@@ -128,3 +128,35 @@ Deno.test("IoSpace.write to an unmapped address reaches no handler", () => {
   ports.write(0x81, 0x42, 1);
   assert.deepEqual(log, []);
 });
+
+Deno.test("IoSpace.find answers the same from the port table as a search of the regions", () => {
+  // A port space (64 KiB) indexes regions by address; an MMIO space searches.
+  // Same maps, same answers, for every address and a few that are no index.
+  const ports = new IoSpace("port", 0x10000);
+  const mmio = new IoSpace("mmio", 2 ** 40);
+  const maps: [number, number][] = [
+    [0x20, 2],
+    [0xa0, 2],
+    [0x4d0, 1],
+    [0x4d1, 1],
+    [0x300, 1],
+    [0x3f8, 8],
+    [0x60, 1],
+    [0x64, 1],
+    [0xfffe, 2],
+  ];
+  for (const [base, size] of maps) {
+    ports.map(base, size, probe(base), `r${base}`);
+    mmio.map(base, size, probe(base), `r${base}`);
+  }
+  const name = (s: IoSpace, a: number) => s.find(a)?.owner;
+  for (let a = 0; a < 0x10000; a++) {
+    assert.equal(name(ports, a), name(mmio, a), `port 0x${a.toString(16)}`);
+  }
+  for (const a of [-1, 0x20 + 0.5, 0x10000, 0x10001, NaN]) {
+    assert.equal(name(ports, a), name(mmio, a));
+  }
+  assert.equal(name(ports, 0x21), "r32");
+  assert.equal(name(ports, 0x22), undefined);
+  assert.equal(ports.read(0x3ff, 1), 0x3f8 + 7);
+});

@@ -9,6 +9,21 @@
  * scheduled event costs no allocation once the arrays have grown to the
  * working-set size, which keeps the event loop flat (STYLE rule 10).
  *
+ * Two ways to schedule:
+ * - {@linkcode EventQueue.schedule} / {@linkcode EventQueue.scheduleIn}
+ *   return a handle for {@linkcode EventQueue.cancel}: generation * 2^22 +
+ *   slot, exact (a stale handle never names a later event), but once a slot
+ *   has been reused 512 times the handle passes 2^31, leaves V8's small
+ *   integers and is boxed (a heap number per call that returns or stores it);
+ * - a {@linkcode Timer} (the kernel's embedded `struct hrtimer`): one object
+ *   per recurring event, armed and disarmed by identity, so the hot paths
+ *   (a CPU's busy segments and pokes) allocate nothing however long the run.
+ *
+ * Both order the same way: by (time, insertion sequence), one sequence for
+ * all. The relative forms (`scheduleIn`, `armIn`) take the delay and add
+ * `now` themselves, so an absolute time past 2^31 ns (a float64 in V8) never
+ * crosses a call boundary where it would have to be boxed.
+ *
  * @example
  * ```ts
  * const q = new EventQueue();
@@ -36,6 +51,43 @@ export class ClockError extends Error {
   override name = "ClockError";
 }
 
+/** Build the error for a bad event time (kept out of the hot methods). */
+function clockError(at: number, now: number): ClockError {
+  return new ClockError(
+    `Cannot schedule an event at ${at} ns: time must be an integer not before now (${now} ns)`,
+  );
+}
+
+/**
+ * A reusable event owned by one object, like the kernel's `struct hrtimer`
+ * embedded in its user: at most one expiry is queued at a time; arming,
+ * disarming and firing allocate nothing and need no handle.
+ *
+ * A timer takes a queue slot the first time it is armed and keeps it for
+ * life (no free-list traffic, no generation per expiry): make one timer per
+ * recurring event of a long-lived object (a CPU's busy segment, a device's
+ * period), not one per expiry. It belongs to the queue that first armed it.
+ *
+ * @example
+ * ```ts
+ * const q = new EventQueue();
+ * const t = new Timer((arg) => console.log("expired", arg, q.now));
+ * q.armIn(t, 500, 7);
+ * t.pending; // true
+ * q.runUntil(1_000); // expired 7 500
+ * t.pending; // false
+ * ```
+ */
+export class Timer {
+  /** True while an expiry is queued (maintained by the queue). */
+  pending = false;
+  /** The queue slot this timer owns, -1 before it is first armed (maintained by the queue). */
+  slot = -1;
+
+  /** @param fn called with the arg given when arming */
+  constructor(readonly fn: EventFn) {}
+}
+
 /** Deterministic event queue on a virtual nanosecond clock. */
 export class EventQueue {
   /** Current simulated time in ns. */
@@ -49,6 +101,7 @@ export class EventQueue {
   #gen: Uint32Array;
   #pos: Int32Array; // position of a slot in the heap, -1 when free
   #fn: (EventFn | undefined)[];
+  #timer: (Timer | undefined)[]; // the timer that owns a slot, if any
   #heap: Int32Array;
   #size = 0;
   #free: Int32Array;
@@ -63,6 +116,7 @@ export class EventQueue {
     this.#gen = new Uint32Array(capacity);
     this.#pos = new Int32Array(capacity).fill(-1);
     this.#fn = new Array(capacity).fill(undefined);
+    this.#timer = new Array(capacity).fill(undefined);
     this.#heap = new Int32Array(capacity);
     this.#free = new Int32Array(capacity);
     for (let i = 0; i < capacity; i++) this.#free[i] = capacity - 1 - i;
@@ -84,37 +138,87 @@ export class EventQueue {
    * Returns a handle for {@linkcode cancel}.
    */
   schedule(at: number, fn: EventFn, arg = 0): EventHandle {
-    if (at < this.now || !Number.isInteger(at)) {
-      throw new ClockError(
-        `Cannot schedule an event at ${at} ns: time must be an integer not before now (${this.now} ns)`,
-      );
-    }
-    if (this.#freeTop === 0) this.#grow();
-    const slot = this.#free[--this.#freeTop];
+    if (at < this.now || !Number.isInteger(at)) throw clockError(at, this.now);
+    const slot = this.#take(fn, arg);
     this.#time[slot] = at;
-    this.#seq[slot] = this.#nextSeq++;
-    this.#arg[slot] = arg;
-    this.#fn[slot] = fn;
-    const gen = this.#gen[slot];
-    // sift up
-    let i = this.#size++;
-    const heap = this.#heap;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent];
-      if (!this.#less(slot, p)) break;
-      heap[i] = p;
-      this.#pos[p] = i;
-      i = parent;
-    }
-    heap[i] = slot;
-    this.#pos[slot] = i;
-    return gen * SLOT_BITS + slot;
+    this.#siftUp(slot);
+    return this.#gen[slot] * SLOT_BITS + slot;
   }
 
   /** Schedule `fn(arg)` `delay` ns from now. */
   scheduleIn(delay: number, fn: EventFn, arg = 0): EventHandle {
-    return this.schedule(this.now + delay, fn, arg);
+    const at = this.now + delay;
+    if (at < this.now || !Number.isInteger(at)) throw clockError(at, this.now);
+    const slot = this.#take(fn, arg);
+    this.#time[slot] = at;
+    this.#siftUp(slot);
+    return this.#gen[slot] * SLOT_BITS + slot;
+  }
+
+  /**
+   * Arm `timer` to call its function with `arg` at absolute time `at`
+   * (integer ns, not before `now`). A timer already armed is moved: its
+   * queued expiry is dropped and the new one takes a new place in sequence.
+   */
+  arm(timer: Timer, at: number, arg = 0): void {
+    if (at < this.now || !Number.isInteger(at)) throw clockError(at, this.now);
+    const slot = this.#timerSlot(timer);
+    this.#time[slot] = at;
+    this.#seq[slot] = this.#nextSeq++;
+    this.#arg[slot] = arg;
+    timer.pending = true;
+    this.#siftUp(slot);
+  }
+
+  /** Arm `timer` `delay` ns from now (see {@linkcode arm}). */
+  armIn(timer: Timer, delay: number, arg = 0): void {
+    const at = this.now + delay;
+    if (at < this.now || !Number.isInteger(at)) throw clockError(at, this.now);
+    const slot = this.#timerSlot(timer);
+    this.#time[slot] = at;
+    this.#seq[slot] = this.#nextSeq++;
+    this.#arg[slot] = arg;
+    timer.pending = true;
+    this.#siftUp(slot);
+  }
+
+  /**
+   * ns until `timer` expires, or -1 when it is not armed. Relative, so the
+   * answer stays a small integer however late the run.
+   */
+  timeLeft(timer: Timer): number {
+    return timer.pending ? this.#time[timer.slot] - this.now : -1;
+  }
+
+  /** Drop `timer`'s queued expiry. Returns false when it was not armed. */
+  disarm(timer: Timer): boolean {
+    if (!timer.pending) return false;
+    const slot = this.#timerSlot(timer); // checks ownership, unqueues
+    this.#pos[slot] = -1;
+    timer.pending = false;
+    return true;
+  }
+
+  /**
+   * The slot `timer` owns in this queue, taken on first use, and out of the
+   * heap (a pending expiry is removed) so the caller can queue it again.
+   */
+  #timerSlot(timer: Timer): number {
+    let slot = timer.slot;
+    if (slot < 0) {
+      if (this.#freeTop === 0) this.#grow();
+      slot = this.#free[--this.#freeTop];
+      this.#fn[slot] = timer.fn;
+      this.#timer[slot] = timer;
+      timer.slot = slot;
+    } else if (this.#timer[slot] !== timer) {
+      throw new ClockError(
+        `Cannot use a timer with another queue than the one that first armed it (slot ${slot})`,
+      );
+    } else if (timer.pending) {
+      this.#removeAt(this.#pos[slot]);
+    }
+    return slot;
   }
 
   /** Cancel a scheduled event. Returns false when it already ran or was cancelled. */
@@ -144,14 +248,7 @@ export class EventQueue {
   /** Run the earliest event. Returns false when the queue is empty. */
   step(): boolean {
     if (this.#size === 0) return false;
-    const slot = this.#heap[0];
-    this.now = this.#time[slot];
-    const fn = this.#fn[slot]!;
-    const arg = this.#arg[slot];
-    this.#removeAt(0);
-    this.#release(slot);
-    this.dispatched++;
-    fn(arg);
+    this.#dispatch();
     return true;
   }
 
@@ -164,12 +261,29 @@ export class EventQueue {
     this.#stopped = false;
     let n = 0;
     while (this.#size > 0 && this.#time[this.#heap[0]] <= until) {
-      this.step();
+      this.#dispatch();
       n++;
       if (this.#stopped) return n;
     }
     if (until > this.now && until !== Infinity) this.now = until;
     return n;
+  }
+
+  /** Pop the root, free its slot (a timer keeps it, no longer pending), then call it. */
+  #dispatch(): void {
+    const slot = this.#heap[0];
+    this.now = this.#time[slot];
+    const fn = this.#fn[slot]!;
+    const arg = this.#arg[slot];
+    this.#removeAt(0);
+    const timer = this.#timer[slot];
+    if (timer === undefined) this.#release(slot);
+    else {
+      this.#pos[slot] = -1;
+      timer.pending = false;
+    }
+    this.dispatched++;
+    fn(arg);
   }
 
   /** Ask a running {@linkcode runUntil} to return after the current event. */
@@ -182,6 +296,32 @@ export class EventQueue {
     return this.#stopped;
   }
 
+  /** Take a free slot for `fn(arg)` with the next sequence number. */
+  #take(fn: EventFn, arg: number): number {
+    if (this.#freeTop === 0) this.#grow();
+    const slot = this.#free[--this.#freeTop];
+    this.#seq[slot] = this.#nextSeq++;
+    this.#arg[slot] = arg;
+    this.#fn[slot] = fn;
+    return slot;
+  }
+
+  /** Insert `slot` (its time and sequence set) at the bottom of the heap and sift it up. */
+  #siftUp(slot: number): void {
+    let i = this.#size++;
+    const heap = this.#heap;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent];
+      if (!this.#less(slot, p)) break;
+      heap[i] = p;
+      this.#pos[p] = i;
+      i = parent;
+    }
+    heap[i] = slot;
+    this.#pos[slot] = i;
+  }
+
   #less(a: number, b: number): boolean {
     const ta = this.#time[a], tb = this.#time[b];
     return ta < tb || (ta === tb && this.#seq[a] < this.#seq[b]);
@@ -190,7 +330,8 @@ export class EventQueue {
   #release(slot: number): void {
     this.#pos[slot] = -1;
     this.#fn[slot] = undefined;
-    this.#gen[slot] = (this.#gen[slot] + 1) % 0x7fffffff;
+    const gen = this.#gen[slot] + 1; // wraps at 2^31 - 1 (no float modulo here)
+    this.#gen[slot] = gen === 0x7fffffff ? 0 : gen;
     this.#free[this.#freeTop++] = slot;
   }
 
@@ -250,6 +391,8 @@ export class EventQueue {
     this.#heap = heap;
     this.#fn.length = cap;
     this.#fn.fill(undefined, old);
+    this.#timer.length = cap;
+    this.#timer.fill(undefined, old);
     const free = new Int32Array(cap);
     for (let i = 0; i < cap - old; i++) free[i] = cap - 1 - i;
     this.#free = free;

@@ -1,7 +1,7 @@
 /**
  * The event queue: order by (time, insertion sequence), cancellation by
- * handle (with slot reuse), the clock left at the bound of a run, and clock
- * errors. Expected orders are written out by hand or come from a plain
+ * handle (with slot reuse), timers (arm, move, disarm, re-arm from their own
+ * callback), the clock left at the bound of a run, and clock errors. Expected orders are written out by hand or come from a plain
  * sorted-array model, never from the queue itself.
  *
  * @module
@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Random } from "./random.ts";
-import { ClockError, type EventHandle, EventQueue, NO_EVENT } from "./scheduler.ts";
+import { ClockError, type EventHandle, EventQueue, NO_EVENT, Timer } from "./scheduler.ts";
 
 /** A queue and the args of the events it ran, in dispatch order. */
 function recorder(capacity?: number): { q: EventQueue; ran: number[]; push: (a: number) => void } {
@@ -351,5 +351,179 @@ Deno.test("EventQueue matches a sorted-array model over random schedules and can
       },
     ),
     { seed: 20240611, numRuns: 300 },
+  );
+});
+
+Deno.test("EventQueue.armIn orders a timer with scheduled events by (time, sequence)", () => {
+  const { q, ran, push } = recorder();
+  const t = new Timer(push);
+  q.schedule(50, push, 1);
+  q.armIn(t, 50, 2);
+  q.schedule(50, push, 3);
+  q.schedule(20, push, 0);
+  q.runUntil(100);
+  assert.deepEqual(ran, [0, 1, 2, 3]);
+  assert.equal(q.dispatched, 4);
+});
+
+Deno.test("EventQueue.arm of a pending timer moves it to a new time and a new place in sequence", () => {
+  const { q, ran, push } = recorder();
+  const t = new Timer(push);
+  q.arm(t, 10, 1);
+  q.schedule(40, push, 2);
+  q.arm(t, 40, 3); // moved: now after event 2, which was scheduled first
+  assert.equal(q.pending, 2);
+  q.runUntil(100);
+  assert.deepEqual(ran, [2, 3]);
+});
+
+Deno.test("EventQueue.disarm drops a timer's expiry and returns false when it is not armed", () => {
+  const { q, ran, push } = recorder();
+  const t = new Timer(push);
+  assert.equal(q.disarm(t), false);
+  q.armIn(t, 10, 1);
+  q.schedule(10, push, 2);
+  assert.equal(t.pending, true);
+  assert.equal(q.disarm(t), true);
+  assert.equal(t.pending, false);
+  assert.equal(q.disarm(t), false);
+  q.runUntil(100);
+  assert.deepEqual(ran, [2]);
+});
+
+Deno.test("Timer.pending is false inside its own callback, so the callback can re-arm it", () => {
+  const q = new EventQueue(1); // one slot: the timer keeps it across expiries
+  const seen: [number, boolean][] = [];
+  const t: Timer = new Timer(() => {
+    seen.push([q.now, t.pending]);
+    if (seen.length < 3) q.armIn(t, 7);
+  });
+  q.armIn(t, 7);
+  q.runUntil(100);
+  assert.deepEqual(seen, [[7, false], [14, false], [21, false]]);
+  assert.equal(q.pending, 0);
+});
+
+Deno.test("EventQueue.timeLeft gives the ns until a timer expires, -1 when it is not armed", () => {
+  const q = new EventQueue();
+  const t = new Timer(() => {});
+  assert.equal(q.timeLeft(t), -1);
+  q.runUntil(3_000_000_000); // past 2^31 ns: the answer stays relative
+  q.armIn(t, 250);
+  q.runUntil(3_000_000_100);
+  assert.equal(q.timeLeft(t), 150);
+  q.runUntil(3_000_000_250);
+  assert.equal(q.timeLeft(t), -1);
+});
+
+Deno.test("EventQueue.arm in the past or at a non-integer time throws ClockError naming the time", () => {
+  const q = new EventQueue();
+  q.runUntil(1_000);
+  const t = new Timer(() => {});
+  assert.throws(() => q.arm(t, 999), (e: unknown) => {
+    assert.ok(e instanceof ClockError);
+    assert.match(e.message, /\b999 ns\b/);
+    assert.match(e.message, /\b1000 ns\b/);
+    return true;
+  });
+  assert.throws(() => q.armIn(t, -1), ClockError);
+  assert.throws(() => q.armIn(t, 0.5), /1000\.5 ns/);
+  assert.equal(t.pending, false);
+  assert.equal(q.pending, 0);
+});
+
+Deno.test("EventQueue.arm of a timer that another queue armed throws ClockError", () => {
+  const a = new EventQueue(), b = new EventQueue();
+  b.schedule(5, () => {}); // b's free slots come off in the same order as a's
+  const t = new Timer(() => {});
+  a.armIn(t, 10);
+  assert.throws(() => b.armIn(t, 10), ClockError);
+  assert.throws(() => b.disarm(t), ClockError);
+  assert.equal(b.pending, 1);
+  assert.equal(a.disarm(t), true);
+});
+
+Deno.test("EventQueue.cancel of a stale handle leaves a timer that took its slot", () => {
+  const { q, ran, push } = recorder(1);
+  const old = q.schedule(10, push, 1);
+  q.runUntil(10);
+  const t = new Timer(push);
+  q.armIn(t, 10, 2); // capacity 1: the timer takes the freed slot for good
+  assert.equal(q.isPending(old), false);
+  assert.equal(q.cancel(old), false);
+  assert.equal(t.pending, true);
+  q.runUntil(100);
+  assert.deepEqual(ran, [1, 2]);
+});
+
+type TimerOp =
+  | { kind: "schedule"; delay: number }
+  | { kind: "arm"; timer: number; delay: number }
+  | { kind: "disarm"; timer: number }
+  | { kind: "step" };
+
+Deno.test("EventQueue matches a sorted-array model over random timers and schedules", () => {
+  const op: fc.Arbitrary<TimerOp> = fc.oneof(
+    fc.record({ kind: fc.constant("schedule" as const), delay: fc.integer({ min: 0, max: 500 }) }),
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant("arm" as const),
+        timer: fc.integer({ min: 0, max: 5 }),
+        delay: fc.integer({ min: 0, max: 500 }),
+      }),
+    },
+    fc.record({ kind: fc.constant("disarm" as const), timer: fc.integer({ min: 0, max: 5 }) }),
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("step" as const) }) },
+  );
+  fc.assert(
+    fc.property(
+      fc.array(op, { maxLength: 300, size: "max" }),
+      fc.integer({ min: 1, max: 8 }),
+      (ops, cap) => {
+        const q = new EventQueue(cap);
+        const ran: string[] = [];
+        const timers = Array.from({ length: 6 }, () => new Timer((a) => ran.push(`t${a}`)));
+        // the model: pending events as [time, seq, name], kept sorted by (time, seq)
+        let model: [number, number, string][] = [];
+        let seq = 0, ids = 0;
+        const modelRan: string[] = [];
+        for (const o of ops) {
+          if (o.kind === "schedule") {
+            const name = `e${ids++}`;
+            q.scheduleIn(o.delay, () => ran.push(name));
+            model.push([q.now + o.delay, seq++, name]);
+          } else if (o.kind === "arm") {
+            const name = `t${o.timer}`;
+            q.armIn(timers[o.timer], o.delay, o.timer);
+            model = model.filter((e) => e[2] !== name);
+            model.push([q.now + o.delay, seq++, name]);
+          } else if (o.kind === "disarm") {
+            const name = `t${o.timer}`;
+            assert.equal(q.disarm(timers[o.timer]), model.some((e) => e[2] === name));
+            model = model.filter((e) => e[2] !== name);
+          } else {
+            const next = model.shift();
+            assert.equal(q.step(), next !== undefined);
+            if (next) {
+              modelRan.push(next[2]);
+              assert.equal(q.now, next[0]);
+            }
+          }
+          model.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+          assert.equal(q.pending, model.length);
+          assert.equal(q.nextTime, model.length ? model[0][0] : Infinity);
+          timers.forEach((t, i) => {
+            const m = model.find((e) => e[2] === `t${i}`);
+            assert.equal(t.pending, m !== undefined);
+            assert.equal(q.timeLeft(t), m ? m[0] - q.now : -1);
+          });
+        }
+        modelRan.push(...model.map((e) => e[2]));
+        q.runUntil(Infinity);
+        assert.deepEqual(ran, modelRan);
+      },
+    ),
+    { seed: 20240612, numRuns: 300 },
   );
 });

@@ -9,7 +9,7 @@ import { kernel } from "../../core/kernel.ts";
 import type { SleepToken } from "../../core/body.ts";
 import { GenIrqKey } from "./genirq.ts";
 import type { IrqHandler } from "./desc.ts";
-import type { irqreturn_t } from "./constants.ts";
+import { EINVAL, IRQ_PER_CPU_DEVID, type irqreturn_t } from "./constants.ts";
 
 function gi() {
   return kernel().bus.get(GenIrqKey);
@@ -75,11 +75,13 @@ export function synchronize_irq(irq: number): SleepToken | undefined {
   return gi().synchronize_irq(irq);
 }
 
-/** irq_set_irq_type(irq, type): 0 or a negative errno. */
+/** irq_set_irq_type(irq, type): 0 or a negative errno (kernel/irq/chip.c). */
 export function irq_set_irq_type(irq: number, type: number): number {
   const g = gi();
   const desc = g.irq_to_desc(irq);
-  if (!desc) return -22;
+  // irq_get_desc_buslock(irq, &flags, IRQ_GET_DESC_CHECK_GLOBAL): no desc, or a
+  // per-CPU-devid one, is -EINVAL
+  if (!desc || (desc.status & IRQ_PER_CPU_DEVID)) return -EINVAL;
   return g.irq_set_trigger(desc, type);
 }
 

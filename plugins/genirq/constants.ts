@@ -72,6 +72,10 @@ export const IRQ_IS_POLLED = 1 << 18;
 export const IRQ_DISABLE_UNLAZY = 1 << 19;
 export const IRQ_HIDDEN = 1 << 20;
 export const IRQ_NO_DEBUG = 1 << 21;
+/** Settings irq_modify_status() may change (include/linux/irq.h); not IRQ_NO_DEBUG. */
+export const IRQF_MODIFY_MASK = IRQ_TYPE_SENSE_MASK | IRQ_NOPROBE | IRQ_NOREQUEST | IRQ_NOAUTOEN |
+  IRQ_MOVE_PCNTXT | IRQ_LEVEL | IRQ_NO_BALANCING | IRQ_PER_CPU | IRQ_NESTED_THREAD |
+  IRQ_NOTHREAD | IRQ_PER_CPU_DEVID | IRQ_IS_POLLED | IRQ_DISABLE_UNLAZY | IRQ_HIDDEN;
 
 // ---- IRQD_* (include/linux/irq.h) ----
 export const IRQD_TRIGGER_MASK = 0xf;
@@ -91,6 +95,16 @@ export const IRQD_FORWARDED_TO_VCPU = 1 << 20;
 export const IRQD_AFFINITY_MANAGED = 1 << 21;
 export const IRQD_IRQ_STARTED = 1 << 22;
 export const IRQD_MANAGED_SHUTDOWN = 1 << 23;
+export const IRQD_SINGLE_TARGET = 1 << 24;
+/**
+ * The trigger type was recorded by irqd_set_trigger_type() (irq domain
+ * mapping with a type, or the first sharer of a line nobody configured).
+ * __irq_set_trigger() does not set it (include/linux/irq.h).
+ */
+export const IRQD_DEFAULT_TRIGGER_SET = 1 << 25;
+export const IRQD_CAN_RESERVE = 1 << 26;
+export const IRQD_HANDLE_ENFORCE_IRQCTX = 1 << 28;
+export const IRQD_AFFINITY_ON_ACTIVATE = 1 << 29;
 
 // ---- IRQS_* (desc->istate, kernel/irq/internals.h) ----
 export const IRQS_AUTODETECT = 0x00000001;
@@ -125,6 +139,14 @@ export const IRQCHIP_SUPPORTS_NMI = 1 << 8;
 export const IRQCHIP_ENABLE_WAKEUP_ON_SUSPEND = 1 << 9;
 export const IRQCHIP_AFFINITY_PRE_STARTUP = 1 << 10;
 export const IRQCHIP_IMMUTABLE = 1 << 11;
+
+// ---- enum irq_set_mask (include/linux/irq.h): irq_set_type/irq_set_affinity results ----
+/** Success; the core copies the new setting into irq_data. */
+export const IRQ_SET_MASK_OK = 0;
+/** Success; the chip already updated irq_data itself. */
+export const IRQ_SET_MASK_OK_NOCOPY = 1;
+/** Success; stacked chips need not be called. */
+export const IRQ_SET_MASK_OK_DONE = 2;
 
 /** IRQ_NOTCONNECTED (include/linux/interrupt.h): a request for it fails with -ENOTCONN. */
 export const IRQ_NOTCONNECTED = 0x80000000;

@@ -8,6 +8,8 @@
 
 import type { Task } from "../../core/sched.ts";
 import {
+  IRQCHIP_SKIP_SET_WAKE,
+  IRQD_DEFAULT_TRIGGER_SET,
   IRQD_IRQ_DISABLED,
   IRQD_IRQ_MASKED,
   IRQD_LEVEL,
@@ -43,8 +45,19 @@ export interface IrqChip {
   readonly flags?: number;
 }
 
-/** The chip that means "no chip" (requests fail with -ENOSYS). */
-export const no_irq_chip: IrqChip = { name: "none" };
+/**
+ * The chip that means "no chip" (requests fail with -ENOSYS). As in
+ * kernel/irq/dummychip.c its startup/shutdown/enable/disable are no-ops, so
+ * the core still updates the disabled/masked state around them.
+ */
+export const no_irq_chip: IrqChip = {
+  name: "none",
+  irq_startup: () => 0,
+  irq_shutdown: () => {},
+  irq_enable: () => {},
+  irq_disable: () => {},
+  flags: IRQCHIP_SKIP_SET_WAKE,
+};
 
 /** An irq domain: hwirq -> Linux IRQ number. */
 export class IrqDomain {
@@ -78,6 +91,14 @@ export class IrqData {
   triggerType(): number {
     return this.state & IRQD_TRIGGER_MASK;
   }
+  /**
+   * irqd_set_trigger_type(): record the type and mark it as set
+   * (IRQD_DEFAULT_TRIGGER_SET), without touching the chip.
+   */
+  setTriggerType(type: number): void {
+    this.state = (this.state & ~IRQD_TRIGGER_MASK) | (type & IRQD_TRIGGER_MASK) |
+      IRQD_DEFAULT_TRIGGER_SET;
+  }
 }
 
 /** A primary or threaded handler: plain function or generator function. */
@@ -94,7 +115,11 @@ export class IrqAction {
   next: IrqAction | null = null;
   /** IRQTF_* bits. */
   thread_flags = 0;
-  thread_mask = 0;
+  /**
+   * Oneshot bit of this action (`1UL << ffz(...)`, __setup_irq). A bigint
+   * because an unsigned long has 64 bits on x86_64 and arm64.
+   */
+  thread_mask = 0n;
   /** The irq thread (`irq/N-name`), if any. */
   thread: Task | undefined;
   /** Secondary action of a forced-threaded handler that also had a thread_fn. */
@@ -130,7 +155,8 @@ export class IrqDesc {
   irqs_unhandled = 0;
   /** jiffies of the last unhandled interrupt. */
   last_unhandled = 0;
-  threads_oneshot = 0;
+  /** desc->threads_oneshot: oneshot bits of the woken threads (unsigned long, see IrqAction.thread_mask). */
+  oneshotMask = 0n;
   threads_active = 0;
   threads_handled = 0;
   threads_handled_last = 0;
@@ -147,6 +173,14 @@ export class IrqDesc {
     this.irq_data = new IrqData(irq, irq, this);
     this.kstat_irqs = new Uint32Array(nrCpus);
     this.handle_irq = flow;
+  }
+
+  /**
+   * desc->threads_oneshot as a number, for tests against zero (non-zero
+   * exactly when a oneshot thread still holds the line masked).
+   */
+  get threads_oneshot(): number {
+    return Number(this.oneshotMask);
   }
 
   /** irqd_irq_disabled() */

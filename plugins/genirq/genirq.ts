@@ -18,31 +18,42 @@ import {
   EINVAL,
   ENOSYS,
   ENOTCONN,
+  IRQ_DISABLE_UNLAZY,
   IRQ_HANDLED,
   IRQ_LEVEL,
+  IRQ_MOVE_PCNTXT,
   IRQ_NESTED_THREAD,
   IRQ_NO_BALANCING,
   IRQ_NO_DEBUG,
   IRQ_NOAUTOEN,
+  IRQ_NOPROBE,
   IRQ_NOREQUEST,
   IRQ_NOTCONNECTED,
   IRQ_NOTHREAD,
   IRQ_PER_CPU,
   IRQ_PER_CPU_DEVID,
+  IRQ_SET_MASK_OK,
+  IRQ_SET_MASK_OK_DONE,
+  IRQ_SET_MASK_OK_NOCOPY,
   IRQ_TYPE_LEVEL_MASK,
   IRQ_TYPE_SENSE_MASK,
   IRQ_WAKE_THREAD,
   IRQCHIP_EOI_THREADED,
   IRQCHIP_ONESHOT_SAFE,
+  IRQCHIP_SET_TYPE_MASKED,
+  IRQD_ACTIVATED,
+  IRQD_DEFAULT_TRIGGER_SET,
   IRQD_IRQ_DISABLED,
   IRQD_IRQ_INPROGRESS,
   IRQD_IRQ_MASKED,
   IRQD_IRQ_STARTED,
   IRQD_LEVEL,
+  IRQD_MOVE_PCNTXT,
   IRQD_NO_BALANCING,
   IRQD_PER_CPU,
   IRQD_TRIGGER_MASK,
   IRQF_COND_SUSPEND,
+  IRQF_MODIFY_MASK,
   IRQF_NO_AUTOEN,
   IRQF_NO_DEBUG,
   IRQF_NO_SUSPEND,
@@ -55,6 +66,7 @@ import {
   IRQF_TRIGGER_MASK,
   type irqreturn_t,
   IRQS_AUTODETECT,
+  IRQS_NMI,
   IRQS_ONESHOT,
   IRQS_PENDING,
   IRQS_REPLAY,
@@ -62,6 +74,7 @@ import {
   IRQS_SUSPENDED,
   IRQS_WAITING,
   IRQTF_FORCED_THREAD,
+  IRQTF_READY,
   IRQTF_RUNTHREAD,
   IRQTF_WARNED,
 } from "./constants.ts";
@@ -74,7 +87,7 @@ import {
   no_irq_chip,
 } from "./desc.ts";
 import { type FlowHandler, FlowRun, handle_bad_irq, mask_irq, unmask_irq } from "./flow.ts";
-import { note_interrupt } from "./spurious.ts";
+import { hashedPointer, note_interrupt } from "./spurious.ts";
 
 /** irq:irq_handler_entry — `irq=%d name=%s`. */
 export const irq_handler_entry = defineTraceEvent<{ irq: number; name: string }>(
@@ -106,6 +119,24 @@ function irq_nested_primary_handler(irq: number, _dev: unknown): irqreturn_t {
 }
 
 let currentGenirq: GenIrq | undefined;
+
+/**
+ * WARN_ON() / WARN_ON_ONCE(): the warning block of a condition-only WARN,
+ * which has no message line (Kernel.warn() always prints one).
+ */
+function warnOn(k: Kernel, fn: string, file: string): void {
+  const cpu = k.thisCpu();
+  const t = cpu.current;
+  k.printk(4, "------------[ cut here ]------------");
+  k.printk(4, `WARNING: CPU: ${cpu.id} PID: ${t.pid} at ${file} ${fn}`);
+  k.printk(4, `CPU: ${cpu.id} PID: ${t.pid} Comm: ${t.comm} Not tainted ${k.config.version}.0 #1`);
+  k.printk(4, "---[ end trace 0000000000000000 ]---");
+}
+
+/** Name printed for a function pointer with %ps / %pS. */
+function symbolName(f: unknown): string {
+  return (typeof f === "function" && f.name) ? f.name : "0x0";
+}
 
 /** Service key of the generic IRQ layer. */
 export const GenIrqKey = serviceKey<GenIrq>("genirq");
@@ -139,7 +170,10 @@ export class GenIrq {
   readonly inputIrq = new Map<unknown, number>();
   #pools: FlowRun[][] = [];
   #depth: number[] = [];
-  #warnedEnabled = new Set<number>();
+  /** WARN_ONCE / WARN_ON_ONCE sites that already fired (their static __warned flags). */
+  #warnedOnce = new Set<string>();
+  /** print_irq_desc()'s DEFINE_RATELIMIT_STATE(ratelimit, 5 * HZ, 5). */
+  #printDescRl = { begin: -1, printed: 0, missed: 0 };
 
   constructor(readonly kernel: Kernel, readonly options: GenIrqOptions = { initFlags: 0 }) {
     this.noirqdebug = kernel.config.cmdline.includes("noirqdebug");
@@ -150,6 +184,20 @@ export class GenIrq {
     }
     currentGenirq = this;
     if (this.noirqdebug) kernel.printk(6, "IRQ lockup detection disabled");
+  }
+
+  /** BITS_PER_LONG: 64 on x86_64 and arm64, 32 on 32-bit ARM. */
+  get bitsPerLong(): number {
+    return this.kernel.config.arch === "arm" ? 32 : 64;
+  }
+
+  /** WARN_ON_ONCE(cond) at a call site named `site`: returns cond. */
+  #warnOnOnce(cond: boolean, site: string, fn: string, file: string): boolean {
+    if (cond && !this.#warnedOnce.has(site)) {
+      this.#warnedOnce.add(site);
+      warnOn(this.kernel, fn, file);
+    }
+    return cond;
   }
 
   get trace(): TraceBuffer {
@@ -176,7 +224,9 @@ export class GenIrq {
     d = new IrqDesc(irq, this.kernel.cpus.length, handle_bad_irq);
     d.status = this.options.initFlags;
     d.irq_data.affinity = [...this.defaultAffinity];
-    d.irq_data.effective_affinity = [this.defaultAffinity[0] ?? 0];
+    // desc_smp_init() (kernel/irq/irqdesc.c) clears the effective affinity;
+    // only chips that route the irq (x86 vector domain, GIC...) fill it in.
+    d.irq_data.effective_affinity = [];
     this.descs[irq] = d;
     if (irq >= this.nr_irqs) this.nr_irqs = irq + 1;
     return d;
@@ -203,11 +253,35 @@ export class GenIrq {
     d.name = name;
   }
 
-  /** irq_set_status_flags() / irq_modify_status() */
+  /**
+   * irq_set_status_flags() / irq_modify_status() (kernel/irq/chip.c): only
+   * the IRQF_MODIFY_MASK settings change, and the IRQD_* mirrors of the
+   * settings (no balancing, per CPU, move in process context, level,
+   * trigger type) are recomputed.
+   */
   irq_modify_status(irq: number, clr: number, set: number): void {
-    const d = this.irq_to_desc(irq);
-    if (!d) return;
-    d.status = (d.status & ~clr) | set;
+    const desc = this.irq_to_desc(irq);
+    if (!desc) return;
+    // Warn when a driver sets the no autoenable flag on an already active interrupt.
+    this.#warnOnOnce(
+      !desc.depth && (set & IRQ_NOAUTOEN) !== 0,
+      "irq_modify_status",
+      "irq_modify_status",
+      "kernel/irq/chip.c",
+    );
+    // irq_settings_clr_and_set()
+    desc.status = (desc.status & ~(clr & IRQF_MODIFY_MASK)) | (set & IRQF_MODIFY_MASK);
+    const d = desc.irq_data;
+    let trigger = d.triggerType();
+    d.state &= ~(IRQD_NO_BALANCING | IRQD_PER_CPU | IRQD_TRIGGER_MASK | IRQD_LEVEL |
+      IRQD_MOVE_PCNTXT);
+    if (desc.status & IRQ_NO_BALANCING) d.state |= IRQD_NO_BALANCING;
+    if (desc.status & IRQ_PER_CPU) d.state |= IRQD_PER_CPU;
+    if (desc.status & IRQ_MOVE_PCNTXT) d.state |= IRQD_MOVE_PCNTXT;
+    if (desc.status & IRQ_LEVEL) d.state |= IRQD_LEVEL;
+    const tmp = desc.status & IRQ_TYPE_SENSE_MASK;
+    if (tmp !== 0) trigger = tmp;
+    d.state |= trigger;
   }
 
   /** irq_domain_add_legacy-style: map hwirq -> irq for a range (identity for x86 legacy). */
@@ -276,12 +350,16 @@ export class GenIrq {
     this.kernel.traceEvent(irq_handler_exit, { irq, ret }, cpu);
   }
 
-  /** WARN_ONCE "irq %u handler %pS enabled interrupts" (kernel/irq/handle.c). */
+  /**
+   * WARN_ONCE "irq %u handler %pS enabled interrupts" (kernel/irq/handle.c
+   * __handle_irq_event_percpu): WARN_ONCE has one static flag for the call
+   * site, so only the first offending handler of any irq is reported.
+   */
   warnHandlerEnabledIrqs(irq: number, a: IrqAction): void {
-    if (this.#warnedEnabled.has(irq)) return;
-    this.#warnedEnabled.add(irq);
+    if (this.#warnedOnce.has("handler-enabled-irqs")) return;
+    this.#warnedOnce.add("handler-enabled-irqs");
     this.kernel.warn(
-      `irq ${irq} handler ${a.handler.name || "0x0"} enabled interrupts`,
+      `irq ${irq} handler ${symbolName(a.handler)} enabled interrupts`,
       "__handle_irq_event_percpu",
       "kernel/irq/handle.c",
     );
@@ -297,18 +375,83 @@ export class GenIrq {
     );
   }
 
-  /** note_interrupt() */
+  /**
+   * note_interrupt(), called by the flow run right after it cleared
+   * IRQD_IRQ_INPROGRESS. It is also the point where a synchronize_irq()
+   * waiter may proceed (__synchronize_hardirq() spins until INPROGRESS is
+   * clear): the check runs once the flow handler has returned, so an edge
+   * loop that goes round again keeps the waiter waiting, as the desc lock
+   * does in the kernel.
+   */
   noteInterrupt(desc: IrqDesc, ret: number): void {
     note_interrupt(this, desc, ret);
+    if (desc.waiters.length) this.kernel.clock.scheduleIn(0, () => this.#wakeWaiters(desc));
   }
 
-  /** ack_bad_irq() of the architecture. */
+  /**
+   * ack_bad_irq() of the architecture, from handle_bad_irq(), which first
+   * prints the desc (print_irq_desc, kernel/irq/handle.c). handle_bad_irq
+   * counts the irq between the two; the printed fields do not include that
+   * count, so printing here is equivalent.
+   */
   ackBadIrq(irq: number): void {
+    const desc = this.descs[irq];
+    if (desc) this.#printIrqDesc(desc);
     if (this.archAckBadIrq) this.archAckBadIrq(irq);
     else {this.kernel.printk(
         2,
         `unexpected IRQ trap at vector ${irq.toString(16).padStart(2, "0")}`,
       );}
+  }
+
+  /** print_irq_desc() (kernel/irq/debug.h): plain printk, ratelimited to 5 per 5*HZ. */
+  #printIrqDesc(desc: IrqDesc): void {
+    const k = this.kernel;
+    const rl = this.#printDescRl;
+    // ___ratelimit() (lib/ratelimit.c)
+    if (rl.begin < 0) rl.begin = k.jiffies;
+    if (k.jiffies > rl.begin + 5 * k.config.hz) {
+      if (rl.missed) {
+        k.printk(4, `print_irq_desc: ${rl.missed} callbacks suppressed`);
+        rl.missed = 0;
+      }
+      rl.begin = k.jiffies;
+      rl.printed = 0;
+    }
+    if (rl.printed >= 5) {
+      rl.missed++;
+      return;
+    }
+    rl.printed++;
+    const ptr = (x: string) => hashedPointer(x);
+    k.printk(
+      4,
+      `irq ${desc.irq}, desc: ${
+        ptr(`irq_desc/${desc.irq}`)
+      }, depth: ${desc.depth}, count: ${desc.irq_count}, unhandled: ${desc.irqs_unhandled}`,
+    );
+    k.printk(4, `->handle_irq():  ${ptr(desc.handle_irq.name)}, ${desc.handle_irq.name}`);
+    const chip = desc.irq_data.chip;
+    const chipSym = chip === no_irq_chip ? "no_irq_chip" : chip.name;
+    k.printk(4, `->irq_data.chip(): ${ptr(chipSym)}, ${chipSym}`);
+    const a = desc.action;
+    k.printk(4, `->action(): ${a ? ptr(`irqaction/${desc.irq}/${a.name}`) : "0000000000000000"}`);
+    if (a) {
+      k.printk(4, `->action->handler(): ${ptr(symbolName(a.handler))}, ${symbolName(a.handler)}`);
+    }
+    const flag = (set: number, name: string) => {
+      if (set) k.printk(4, `${name.padStart(14)} set`);
+    };
+    flag(desc.status & IRQ_LEVEL, "IRQ_LEVEL");
+    flag(desc.status & IRQ_PER_CPU, "IRQ_PER_CPU");
+    flag(desc.status & IRQ_NOPROBE, "IRQ_NOPROBE");
+    flag(desc.status & IRQ_NOREQUEST, "IRQ_NOREQUEST");
+    flag(desc.status & IRQ_NOTHREAD, "IRQ_NOTHREAD");
+    flag(desc.status & IRQ_NOAUTOEN, "IRQ_NOAUTOEN");
+    flag(desc.istate & IRQS_AUTODETECT, "IRQS_AUTODETECT");
+    flag(desc.istate & IRQS_REPLAY, "IRQS_REPLAY");
+    flag(desc.istate & IRQS_WAITING, "IRQS_WAITING");
+    flag(desc.istate & IRQS_PENDING, "IRQS_PENDING");
   }
 
   /** dump_stack(), short form: the CPU line and the call trace of the interrupt path. */
@@ -347,8 +490,16 @@ export class GenIrq {
     } else unmask_irq(desc);
   }
 
-  /** irq_disable(): lazy unless the chip has irq_disable or the desc is unlazy. */
-  irq_disable(desc: IrqDesc, mask = false): void {
+  /**
+   * irq_disable(): lazy unless the chip has irq_disable or the desc is
+   * IRQ_DISABLE_UNLAZY (`__irq_disable(desc, irq_settings_disable_unlazy(desc))`).
+   */
+  irq_disable(desc: IrqDesc): void {
+    this.#irqDisable(desc, (desc.status & IRQ_DISABLE_UNLAZY) !== 0);
+  }
+
+  /** __irq_disable(desc, mask) (kernel/irq/chip.c). */
+  #irqDisable(desc: IrqDesc, mask: boolean): void {
     if (desc.disabled) {
       if (mask) mask_irq(desc);
       return;
@@ -367,6 +518,13 @@ export class GenIrq {
     const d = desc.irq_data;
     if (d.state & IRQD_IRQ_STARTED) this.irq_enable(desc);
     else {
+      // __irq_startup(): "Warn if this interrupt is not activated but try nevertheless"
+      this.#warnOnOnce(
+        !(d.state & IRQD_ACTIVATED),
+        "__irq_startup",
+        "__irq_startup",
+        "kernel/irq/chip.c",
+      );
       if (d.chip.irq_startup) {
         d.chip.irq_startup(d);
         d.state &= ~(IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED);
@@ -384,7 +542,7 @@ export class GenIrq {
     if (d.chip.irq_shutdown) {
       d.chip.irq_shutdown(d);
       d.state |= IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED;
-    } else this.irq_disable(desc, true);
+    } else this.#irqDisable(desc, true);
     d.state &= ~IRQD_IRQ_STARTED;
   }
 
@@ -416,30 +574,52 @@ export class GenIrq {
   /** Software resend hook (the tasklet plugin installs the resend tasklet here). */
   swResend: ((desc: IrqDesc) => void) | undefined;
 
-  /** __irq_set_trigger() */
+  /**
+   * __irq_set_trigger() (kernel/irq/manage.c). Returns 0 or the chip's
+   * error. It does not set IRQD_DEFAULT_TRIGGER_SET: only
+   * irqd_set_trigger_type() does (see __setup_irq's sharing check).
+   */
   irq_set_trigger(desc: IrqDesc, flags: number): number {
     const chip = desc.irq_data.chip;
-    if (!chip.irq_set_type) return 0;
-    flags &= IRQ_TYPE_SENSE_MASK;
-    const ret = chip.irq_set_type(desc.irq_data, flags);
-    if (ret < 0) {
-      this.kernel.printk(
-        3,
-        `genirq: Setting trigger mode ${flags} for irq ${desc.irq} failed (${chip.name})`,
-      );
-      return ret;
-    }
     const d = desc.irq_data;
-    d.state = (d.state & ~IRQD_TRIGGER_MASK & ~IRQD_LEVEL) | flags;
-    desc.status &= ~IRQ_LEVEL;
-    if (flags & IRQ_TYPE_LEVEL_MASK) {
-      desc.status |= IRQ_LEVEL;
-      d.state |= IRQD_LEVEL;
+    // No irq_set_type: only a pr_debug ("No set_type function for IRQ %d (%s)").
+    if (!chip.irq_set_type) return 0;
+    let unmask = false;
+    if ((chip.flags ?? 0) & IRQCHIP_SET_TYPE_MASKED) {
+      if (!desc.masked) mask_irq(desc);
+      if (!desc.disabled) unmask = true;
     }
-    this.#triggerSet.add(desc.irq);
-    return 0;
+    // Mask all flags except trigger mode
+    flags &= IRQ_TYPE_SENSE_MASK;
+    let ret = chip.irq_set_type(d, flags);
+    switch (ret) {
+      case IRQ_SET_MASK_OK:
+      case IRQ_SET_MASK_OK_DONE:
+        d.state = (d.state & ~IRQD_TRIGGER_MASK) | flags;
+      // falls through
+      case IRQ_SET_MASK_OK_NOCOPY: {
+        const type = d.triggerType();
+        // irq_settings_set_trigger_mask(), then the level setting and state bit
+        desc.status = (desc.status & ~IRQ_TYPE_SENSE_MASK & ~IRQ_LEVEL) | type;
+        d.state &= ~IRQD_LEVEL;
+        if (type & IRQ_TYPE_LEVEL_MASK) {
+          desc.status |= IRQ_LEVEL;
+          d.state |= IRQD_LEVEL;
+        }
+        ret = 0;
+        break;
+      }
+      default:
+        this.kernel.printk(
+          3,
+          `genirq: Setting trigger mode ${flags} for irq ${desc.irq} failed (${
+            symbolName(chip.irq_set_type)
+          })`,
+        );
+    }
+    if (unmask) unmask_irq(desc);
+    return ret;
   }
-  #triggerSet = new Set<number>();
 
   // ---- request / free (kernel/irq/manage.c) ----
 
@@ -462,12 +642,9 @@ export class GenIrq {
     const desc = this.irq_to_desc(irq);
     if (!desc) return -EINVAL;
     if (desc.status & IRQ_NOREQUEST) return -EINVAL;
+    // WARN_ON(irq_settings_is_per_cpu_devid(desc)): a bare WARN_ON, no message
     if (desc.status & IRQ_PER_CPU_DEVID) {
-      this.kernel.warn(
-        "WARN_ON(irq_settings_is_per_cpu_devid(desc))",
-        "request_threaded_irq",
-        "kernel/irq/manage.c",
-      );
+      warnOn(this.kernel, "request_threaded_irq", "kernel/irq/manage.c");
       return -EINVAL;
     }
     if (!handler) {
@@ -480,8 +657,6 @@ export class GenIrq {
 
   /** __setup_irq() */
   #setupIrq(desc: IrqDesc, nw: IrqAction): number {
-    const k = this.kernel;
-    const irq = desc.irq;
     const chip = desc.irq_data.chip;
     if (chip === no_irq_chip) return -ENOSYS;
     if (!(nw.flags & IRQF_TRIGGER_MASK)) nw.flags |= desc.irq_data.triggerType();
@@ -492,9 +667,38 @@ export class GenIrq {
     } else if (!(desc.status & IRQ_NOTHREAD)) {
       this.#setupForcedThreading(nw);
     }
+    // setup_irq_thread(): the kthreads are created before any of the checks
+    // below (so a refused request still used up their pids); every later
+    // failure stops them again (out_thread: kthread_stop()).
+    if (nw.thread_fn && !nested) {
+      this.#createThread(desc, nw, false);
+      if (nw.secondary) this.#createThread(desc, nw.secondary, true);
+    }
+    const ret = this.#setupIrqLocked(desc, nw);
+    if (ret) {
+      for (const a of [nw, nw.secondary]) this.#stopThread(a);
+      return ret;
+    }
+    // wake_up_and_wait_for_irq_thread_ready() (commit 8707898e22fd, v5.18):
+    // each new thread is woken, sets IRQTF_READY and sleeps in
+    // irq_wait_for_interrupt(). The kernel's requester also sleeps until
+    // READY; this synchronous call cannot, so the thread runs at the next
+    // preemption point instead of before request_threaded_irq() returns.
+    for (const a of [nw, nw.secondary]) if (a?.thread) this.kernel.sched.wakeUp(a.thread);
+    desc.procCreated = true; // register_irq_proc()
+    return 0;
+  }
+
+  /** The part of __setup_irq() under the request mutex and desc lock. */
+  #setupIrqLocked(desc: IrqDesc, nw: IrqAction): number {
+    const k = this.kernel;
+    const irq = desc.irq;
+    const d = desc.irq_data;
+    const chip = d.chip;
     if ((chip.flags ?? 0) & IRQCHIP_ONESHOT_SAFE) nw.flags &= ~IRQF_ONESHOT;
+    // First installed action requests resources.
     if (!desc.action && chip.irq_request_resources) {
-      const r = chip.irq_request_resources(desc.irq_data);
+      const r = chip.irq_request_resources(d);
       if (r) {
         k.printk(
           3,
@@ -503,17 +707,37 @@ export class GenIrq {
         return r;
       }
     }
+    const ret = this.#installAction(desc, nw);
+    // out_unlock: "if (!desc->action) irq_release_resources(desc);"
+    if (ret && !desc.action) chip.irq_release_resources?.(d);
+    return ret;
+  }
+
+  #installAction(desc: IrqDesc, nw: IrqAction): number {
+    const k = this.kernel;
+    const irq = desc.irq;
+    const d = desc.irq_data;
+    const chip = d.chip;
     let shared = false;
-    let threadMask = 0;
+    let threadMask = 0n;
     let last: IrqAction | null = null;
     const old = desc.action;
     if (old) {
+      if (desc.istate & IRQS_NMI) {
+        k.printk(
+          3,
+          `genirq: Invalid attempt to share NMI for ${nw.name} (irq ${irq}) on irqchip ${chip.name}.`,
+        );
+        return -EINVAL;
+      }
+      // "If nobody did set the configuration before, inherit the one
+      // provided by the requester." Only irqd_set_trigger_type() marks the
+      // type as set (IRQD_DEFAULT_TRIGGER_SET), not __irq_set_trigger().
       let oldtype: number;
-      if (this.#triggerSet.has(irq)) oldtype = desc.irq_data.triggerType();
+      if (d.state & IRQD_DEFAULT_TRIGGER_SET) oldtype = d.triggerType();
       else {
         oldtype = nw.flags & IRQF_TRIGGER_MASK;
-        desc.irq_data.state = (desc.irq_data.state & ~IRQD_TRIGGER_MASK) | oldtype;
-        this.#triggerSet.add(irq);
+        d.setTriggerType(oldtype);
       }
       const mismatch = !((old.flags & nw.flags) & IRQF_SHARED) ||
         oldtype !== (nw.flags & IRQF_TRIGGER_MASK) ||
@@ -540,10 +764,13 @@ export class GenIrq {
       shared = true;
     }
     if (nw.flags & IRQF_ONESHOT) {
-      if ((threadMask >>> 0) === 0xffffffff) return -EBUSY;
-      let bit = 0;
-      while (threadMask & (1 << bit)) bit++;
-      nw.thread_mask = (1 << bit) >>> 0;
+      // "Unlikely to have 32 resp 64 irqs sharing one line, but who knows."
+      // thread_mask is an unsigned long: 64 bits on x86_64 and arm64.
+      const bits = BigInt(this.bitsPerLong);
+      if (threadMask === (1n << bits) - 1n) return -EBUSY;
+      let bit = 0n;
+      while (threadMask & (1n << bit)) bit++; // ffz()
+      nw.thread_mask = 1n << bit;
     } else if (
       nw.handler === irq_default_primary_handler && !((chip.flags ?? 0) & IRQCHIP_ONESHOT_SAFE)
     ) {
@@ -558,10 +785,12 @@ export class GenIrq {
         const r = this.irq_set_trigger(desc, nw.flags & IRQF_TRIGGER_MASK);
         if (r) return r;
       }
+      // irq_activate() -> irq_domain_activate_irq(): marks the irq activated
+      d.state |= IRQD_ACTIVATED;
       desc.istate &= ~(IRQS_AUTODETECT | IRQS_SPURIOUS_DISABLED | IRQS_ONESHOT | IRQS_WAITING);
-      desc.irq_data.state &= ~IRQD_IRQ_INPROGRESS;
+      d.state &= ~IRQD_IRQ_INPROGRESS;
       if (nw.flags & IRQF_PERCPU) {
-        desc.irq_data.state |= IRQD_PER_CPU;
+        d.state |= IRQD_PER_CPU;
         desc.status |= IRQ_PER_CPU;
         if (nw.flags & IRQF_NO_DEBUG) desc.status |= IRQ_NO_DEBUG;
       }
@@ -569,20 +798,28 @@ export class GenIrq {
       if (nw.flags & IRQF_ONESHOT) desc.istate |= IRQS_ONESHOT;
       if (nw.flags & IRQF_NOBALANCING) {
         desc.status |= IRQ_NO_BALANCING;
-        desc.irq_data.state |= IRQD_NO_BALANCING;
+        d.state |= IRQD_NO_BALANCING;
       }
       if (!(nw.flags & IRQF_NO_AUTOEN) && !(desc.status & IRQ_NOAUTOEN)) {
         this.irq_startup(desc, true);
-      } else desc.depth = 1;
+      } else {
+        // "Shared interrupts do not go well with disabling auto enable.
+        // The sharing interrupt might request it while it's still disabled
+        // and then wait for interrupts forever."
+        this.#warnOnOnce(
+          (nw.flags & IRQF_SHARED) !== 0,
+          "__setup_irq/noautoen",
+          "__setup_irq",
+          "kernel/irq/manage.c",
+        );
+        // Undo nested disables:
+        desc.depth = 1;
+      }
     } else if (nw.flags & IRQF_TRIGGER_MASK) {
-      const nmsk = nw.flags & IRQF_TRIGGER_MASK, omsk = desc.irq_data.triggerType();
+      const nmsk = nw.flags & IRQF_TRIGGER_MASK, omsk = d.triggerType();
       if (nmsk !== omsk) {
         k.printk(4, `genirq: irq ${irq} uses trigger mode ${omsk}; requested ${nmsk}`);
       }
-    }
-    if (nw.thread_fn && !nested) {
-      this.#createThread(desc, nw, false);
-      if (nw.secondary) this.#createThread(desc, nw.secondary, true);
     }
     if (last) last.next = nw;
     else desc.action = nw;
@@ -592,11 +829,14 @@ export class GenIrq {
       desc.istate &= ~IRQS_SPURIOUS_DISABLED;
       this.#enableIrqDesc(desc);
     }
-    desc.procCreated = true;
     return 0;
   }
 
-  /** irq_setup_forced_threading() with `threadirqs`. */
+  /**
+   * irq_setup_forced_threading() with `threadirqs`. The secondary action is
+   * kzalloc()ed: it gets handler, thread_fn, dev_id, irq and name only (no
+   * flags, no IRQTF_FORCED_THREAD), so its thread runs irq_thread_fn().
+   */
   #setupForcedThreading(nw: IrqAction): void {
     if (!this.kernel.config.threadirqs) return;
     if (nw.flags & (IRQF_NO_THREAD | IRQF_PERCPU | IRQF_ONESHOT)) return;
@@ -604,16 +844,14 @@ export class GenIrq {
     nw.flags |= IRQF_ONESHOT;
     if (nw.thread_fn) {
       // Keep the original thread handler in a secondary action (irq/%d-s-%s).
-      const sec = new IrqAction(
+      nw.secondary = new IrqAction(
         nw.irq,
         irq_forced_secondary_handler,
         nw.thread_fn,
-        nw.flags,
+        0,
         nw.name,
         nw.dev_id,
       );
-      sec.thread_flags |= IRQTF_FORCED_THREAD;
-      nw.secondary = sec;
     }
     nw.thread_flags |= IRQTF_FORCED_THREAD;
     nw.thread_fn = nw.handler;
@@ -624,8 +862,12 @@ export class GenIrq {
   free_irq(irq: number, dev_id: unknown): string | null {
     const desc = this.irq_to_desc(irq);
     if (!desc) return null;
-    if (desc.status & IRQ_PER_CPU_DEVID) return null;
     const k = this.kernel;
+    // if (!desc || WARN_ON(irq_settings_is_per_cpu_devid(desc))) return NULL;
+    if (desc.status & IRQ_PER_CPU_DEVID) {
+      warnOn(k, "free_irq", "kernel/irq/manage.c");
+      return null;
+    }
     const cpu = k.thisCpu();
     if (cpu.inInterrupt()) {
       k.warn(`Trying to free IRQ ${irq} from IRQ context!`, "__free_irq", "kernel/irq/manage.c");
@@ -642,14 +884,22 @@ export class GenIrq {
     }
     if (prev) prev.next = a.next;
     else desc.action = a.next;
-    if (!desc.action) this.irq_shutdown(desc);
-    for (const act of [a, a.secondary]) {
-      if (act?.thread) {
-        act.stopping = true;
-        k.sched.wakeUp(act.thread);
-      }
+    // If this was the last handler, shut down the IRQ line:
+    if (!desc.action) {
+      desc.status &= ~IRQ_DISABLE_UNLAZY; // irq_settings_clr_disable_unlazy()
+      this.irq_shutdown(desc);
     }
-    if (!desc.action) desc.irq_data.chip.irq_release_resources?.(desc.irq_data);
+    // kthread_stop(): a pending run still happens first. The kernel's
+    // free_irq() also sleeps until the hardirq on other CPUs is done
+    // (__synchronize_hardirq) and the threads have exited; here the caller
+    // does not wait (free_irq returns at once).
+    this.#stopThread(a);
+    this.#stopThread(a.secondary);
+    // Last action releases resources (after irq_domain_deactivate_irq()).
+    if (!desc.action) {
+      desc.irq_data.state &= ~IRQD_ACTIVATED;
+      desc.irq_data.chip.irq_release_resources?.(desc.irq_data);
+    }
     return a.name;
   }
 
@@ -674,6 +924,8 @@ export class GenIrq {
           );
           break;
         }
+        // Prevent probing on this irq:
+        desc.status |= IRQ_NOPROBE;
         this.irq_startup(desc, true);
         break;
       default:
@@ -681,25 +933,25 @@ export class GenIrq {
     }
   }
 
-  /** enable_irq() */
+  /**
+   * enable_irq(). Its `WARN(!desc->irq_data.chip, "enable_irq before
+   * setup/request_irq: irq %u")` cannot fire here: a desc without a chip
+   * has no_irq_chip, never NULL. Enabling an irq that was never requested
+   * (or was freed) starts it up and hits __irq_startup()'s
+   * WARN_ON_ONCE(!irqd_is_activated()).
+   */
   enable_irq(irq: number): void {
     const desc = this.irq_to_desc(irq);
-    if (!desc) return;
-    if (desc.irq_data.chip === no_irq_chip) {
-      this.kernel.warn(
-        `enable_irq before setup/request_irq: irq ${irq}`,
-        "enable_irq",
-        "kernel/irq/manage.c",
-      );
-      return;
-    }
+    // irq_get_desc_buslock(irq, &flags, IRQ_GET_DESC_CHECK_GLOBAL)
+    if (!desc || (desc.status & IRQ_PER_CPU_DEVID)) return;
     this.#enableIrqDesc(desc);
   }
 
   /** disable_irq_nosync(): `if (depth++ == 0) irq_disable()`. Returns 0 or -EINVAL. */
   disable_irq_nosync(irq: number): number {
     const desc = this.irq_to_desc(irq);
-    if (!desc) return -EINVAL;
+    // irq_get_desc_buslock(irq, &flags, IRQ_GET_DESC_CHECK_GLOBAL)
+    if (!desc || (desc.status & IRQ_PER_CPU_DEVID)) return -EINVAL;
     if (desc.depth++ === 0) this.irq_disable(desc);
     return 0;
   }
@@ -707,6 +959,8 @@ export class GenIrq {
   /**
    * synchronize_irq(): returns a sleep token to yield when the caller must
    * wait for a running handler or thread, or undefined when the irq is idle.
+   * (The kernel spins while a hardirq handler runs and sleeps only for the
+   * threads; here the caller sleeps for both.)
    */
   synchronize_irq(irq: number): ReturnType<typeof sleepToken> | undefined {
     const desc = this.irq_to_desc(irq);
@@ -733,33 +987,39 @@ export class GenIrq {
     if (!t || t.state === "X" || a.stopping) return;
     if (a.thread_flags & IRQTF_RUNTHREAD) return; // wakeups coalesce
     a.thread_flags |= IRQTF_RUNTHREAD;
-    desc.threads_oneshot |= a.thread_mask;
+    desc.oneshotMask |= a.thread_mask;
     desc.threads_active++;
     // irq_thread_check_affinity(): the thread follows the CPU handling the irq.
     if (t.state !== "R") t.cpu = this.kernel.thisCpu().id;
     this.kernel.sched.wakeUp(t);
   }
 
+  /** setup_irq_thread(): kthread_create() (asleep until woken) with sched_set_fifo(). */
   #createThread(desc: IrqDesc, a: IrqAction, secondary: boolean): void {
     const comm = secondary ? `irq/${desc.irq}-s-${a.name}` : `irq/${desc.irq}-${a.name}`;
     a.thread = this.kernel.sched.create({
       comm,
-      body: this.#irqThread(desc, a, secondary),
+      body: this.#irqThread(desc, a),
       policy: "fifo",
       rtPriority: 50, // sched_set_fifo(): MAX_RT_PRIO / 2
       kthread: true,
       start: "sleeping",
-      cpu: desc.irq_data.effective_affinity[0] ?? 0,
+      cpu: desc.irq_data.effective_affinity[0] ?? desc.irq_data.affinity[0] ?? 0,
     });
   }
 
+  /** kthread_stop() of an action's thread: it exits after a pending run. */
+  #stopThread(a: IrqAction | undefined): void {
+    if (!a?.thread) return;
+    a.stopping = true;
+    this.kernel.sched.wakeUp(a.thread);
+  }
+
   /** irq_thread() (kernel/irq/manage.c), process context. */
-  *#irqThread(
-    desc: IrqDesc,
-    a: IrqAction,
-    _secondary: boolean,
-  ): Generator<unknown, number, unknown> {
+  *#irqThread(desc: IrqDesc, a: IrqAction): Generator<unknown, number, unknown> {
     const k = this.kernel;
+    // irq_thread_set_ready()
+    a.thread_flags |= IRQTF_READY;
     for (;;) {
       // irq_wait_for_interrupt()
       for (;;) {
@@ -770,6 +1030,7 @@ export class GenIrq {
         if (a.stopping) return 0;
         yield sleepToken(Infinity, "S", "irq_thread");
       }
+      // force_irqthreads() && IRQTF_FORCED_THREAD: irq_forced_thread_fn()
       const forced = (a.thread_flags & IRQTF_FORCED_THREAD) !== 0;
       const cpu0 = k.thisCpu();
       if (forced) {
@@ -793,7 +1054,17 @@ export class GenIrq {
         cpu.irqsDisabled = false;
         cpu.preemptCount -= SOFTIRQ_DISABLE_OFFSET; // local_bh_enable()
       }
-      if (ret === IRQ_WAKE_THREAD && a.secondary) this.wakeThread(desc, a.secondary);
+      // irq_wake_secondary(): WARN_ON_ONCE(!secondary)
+      if (ret === IRQ_WAKE_THREAD) {
+        if (
+          !this.#warnOnOnce(
+            !a.secondary,
+            "irq_wake_secondary",
+            "irq_wake_secondary",
+            "kernel/irq/manage.c",
+          )
+        ) this.wakeThread(desc, a.secondary!);
+      }
       // wake_threads_waitq()
       desc.threads_active--;
       this.#wakeWaiters(desc);
@@ -809,8 +1080,9 @@ export class GenIrq {
       yield BUSY;
     }
     if (a.thread_flags & IRQTF_RUNTHREAD) return;
-    desc.threads_oneshot &= ~a.thread_mask;
-    if (desc.threads_oneshot === 0 && !desc.disabled && desc.masked) {
+    desc.oneshotMask &= ~a.thread_mask;
+    if (desc.oneshotMask === 0n && !desc.disabled && desc.masked) {
+      // unmask_threaded_irq()
       const chip = desc.irq_data.chip;
       if ((chip.flags ?? 0) & IRQCHIP_EOI_THREADED) chip.irq_eoi?.(desc.irq_data);
       unmask_irq(desc);

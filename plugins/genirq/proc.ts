@@ -6,6 +6,7 @@
 
 import type { Kernel } from "../../core/kernel.ts";
 import { IRQ_HIDDEN } from "./constants.ts";
+import { no_irq_chip } from "./desc.ts";
 import type { GenIrq } from "./genirq.ts";
 
 /** Width of the first column: 3, plus one per power of ten >= 1000 up to nr_irqs. */
@@ -71,10 +72,17 @@ export function formatCpulist(cpus: readonly number[]): string {
   return out.join(",");
 }
 
-/** Read a /proc/irq file (`smp_affinity`, `smp_affinity_list`, `effective_affinity[_list]`, `spurious`, `node`). */
+/**
+ * Read a /proc/irq file (`smp_affinity`, `smp_affinity_list`,
+ * `affinity_hint`, `effective_affinity[_list]`, `spurious`, `node`).
+ *
+ * /proc/irq/N exists for every desc with a real chip: init_irq_proc()
+ * registers all existing descs at boot (register_irq_proc() skips only
+ * no_irq_chip), and __setup_irq() registers later ones on request.
+ */
 export function readProcIrq(gi: GenIrq, k: Kernel, irq: number, file: string): string | undefined {
   const desc = gi.irq_to_desc(irq);
-  if (!desc || !desc.procCreated) return undefined;
+  if (!desc || (!desc.procCreated && desc.irq_data.chip === no_irq_chip)) return undefined;
   const n = k.cpus.length;
   const d = desc.irq_data;
   switch (file) {
@@ -82,6 +90,9 @@ export function readProcIrq(gi: GenIrq, k: Kernel, irq: number, file: string): s
       return formatCpumask(d.affinity, n) + "\n";
     case "smp_affinity_list":
       return formatCpulist(d.affinity) + "\n";
+    case "affinity_hint":
+      // irq_affinity_hint_proc_show(): the hint, or an empty mask when none is set
+      return formatCpumask([], n) + "\n";
     case "effective_affinity":
       return formatCpumask(d.effective_affinity, n) + "\n";
     case "effective_affinity_list":

@@ -7,6 +7,7 @@
 
 import {
   IRQ_HANDLED,
+  IRQ_IS_POLLED,
   IRQ_NO_DEBUG,
   IRQ_NONE,
   IRQ_WAKE_THREAD,
@@ -34,11 +35,17 @@ function fnName(f: unknown): string {
   return (typeof f === "function" && f.name) ? f.name : "0x0";
 }
 
+/** bad_action_ret(): `(unsigned int)ret > IRQ_HANDLED | IRQ_WAKE_THREAD`. */
+function badActionRet(ret: number): boolean {
+  return (ret >>> 0) > (IRQ_HANDLED | IRQ_WAKE_THREAD);
+}
+
 /** __report_bad_irq(): the report with the list of handlers. */
 function reportBadIrq(gi: GenIrq, desc: IrqDesc, ret: number): void {
   const k = gi.kernel;
-  if (ret > (IRQ_HANDLED | IRQ_WAKE_THREAD)) {
-    k.printk(3, `irq event ${desc.irq}: bogus return value ${ret.toString(16)}`);
+  if (badActionRet(ret)) {
+    // %x of the irqreturn_t: a negative value prints as its unsigned 32-bit hex
+    k.printk(3, `irq event ${desc.irq}: bogus return value ${(ret >>> 0).toString(16)}`);
   } else {
     k.printk(3, `irq ${desc.irq}: nobody cared (try booting with the "irqpoll" option)`);
   }
@@ -55,10 +62,11 @@ function reportBadIrq(gi: GenIrq, desc: IrqDesc, ret: number): void {
 
 /** note_interrupt(desc, action_ret). */
 export function note_interrupt(gi: GenIrq, desc: IrqDesc, action_ret: number): void {
+  // handle_irq_event_percpu(): `if (!irq_settings_no_debug(desc)) note_interrupt()`
+  // (__setup_irq sets IRQ_NO_DEBUG on every requested irq under noirqdebug)
   if (gi.noirqdebug || (desc.status & IRQ_NO_DEBUG)) return;
-  if (desc.istate & IRQS_POLL_INPROGRESS) return;
-  // bad_action_ret(): anything above HANDLED|WAKE_THREAD
-  if (action_ret > (IRQ_HANDLED | IRQ_WAKE_THREAD) || action_ret < 0) {
+  if ((desc.istate & IRQS_POLL_INPROGRESS) || (desc.status & IRQ_IS_POLLED)) return;
+  if (badActionRet(action_ret)) {
     if (gi.badIrqReports > 0) {
       gi.badIrqReports--;
       reportBadIrq(gi, desc, action_ret);
@@ -92,6 +100,11 @@ export function note_interrupt(gi: GenIrq, desc: IrqDesc, action_ret: number): v
     else desc.irqs_unhandled++;
     desc.last_unhandled = j;
   }
+  // Only lines that saw an unhandled interrupt are counted: commit
+  // 7c07012eb1be "genirq: Reduce irqdebug cacheline bouncing" (v5.13), so
+  // the 100000-interrupt window starts with the first unhandled one.
+  if (!desc.irqs_unhandled) return;
+  // Now getting into unhandled irq detection
   desc.irq_count++;
   if (desc.irq_count < SPURIOUS_WINDOW) return;
   desc.irq_count = 0;

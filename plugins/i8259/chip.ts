@@ -630,12 +630,16 @@ export interface I8259Config {
   elcr_port: number | null;
 }
 
-/** Priority (0 = highest .. 7) of the highest-priority bit of `mask`, 8 if none. */
+/**
+ * Priority (0 = highest .. 7) of the highest-priority bit of `mask`, 8 if none:
+ * rotate the eight bits right by `priorityAdd` (priority p is IR
+ * (p + priorityAdd) & 7) and take the lowest set bit. `priorityAdd` is 0..7.
+ */
 function highestPriority(mask: number, priorityAdd: number): number {
-  if ((mask & 0xff) === 0) return 8;
-  let p = 0;
-  while ((mask & (1 << ((p + priorityAdd) & 7))) === 0) p++;
-  return p;
+  const m = mask & 0xff;
+  if (m === 0) return 8;
+  const r = ((m >>> priorityAdd) | (m << (8 - priorityAdd))) & 0xff;
+  return 31 - Math.clz32(r & -r);
 }
 
 // ---------------------------------------------------------------------------
@@ -812,9 +816,10 @@ export class I8259 implements Device, InterruptAcknowledge {
     let level = this.#pendingLevel();
     if (level < 0) level = 7; // default IR7: no ISR bit
     else this.#acknowledge(level);
-    const vector = (this.#cascadeMask() & (1 << level)) !== 0
-      ? this.#slaveVector(level)
-      : this.#vector(level);
+    // #cascadeMask() & bit, with the cheap ICW3 test first (#isMaster walks the wiring).
+    const cascade = (this.state.icw3 & (1 << level)) !== 0 &&
+      (this.#cascadeMask() & (1 << level)) !== 0;
+    const vector = cascade ? this.#slaveVector(level) : this.#vector(level);
     this.#updateIrq(true);
     return vector;
   }
@@ -998,6 +1003,10 @@ export class I8259 implements Device, InterruptAcknowledge {
   }
 
   #ioWrite(offset: number, value: number, width: Width): void {
+    if (width === 1) {
+      this.#writePort(offset, value & 0xff); // a byte cycle: offset is 0 or 1 (a 2-port region)
+      return;
+    }
     for (let i = 0; i < width; i++) {
       const off = offset + i;
       if (off < 2) this.#writePort(off, (value >>> (8 * i)) & 0xff);

@@ -41,6 +41,15 @@ export const SLAVE_ICW4_DEFAULT = 0x01;
 /** ICW4 with auto-EOI. */
 export const PIC_ICW4_AEOI = 2;
 
+/**
+ * outb_pic() (arch/x86/include/asm/i8259.h): "delay for some accesses to
+ * PIC on motherboard or in chipset must be at least one microsecond".
+ */
+function outb_pic(value: number, port: number): void {
+  outb(value, port);
+  udelay(2);
+}
+
 /** The kernel state of the legacy PIC driver. */
 export class LegacyPic {
   /** cached_irq_mask: starts with everything masked. */
@@ -131,17 +140,24 @@ export class LegacyPic {
     }
   }
 
-  /** init_8259A(auto_eoi) (arch/x86/kernel/i8259.c). */
+  /**
+   * init_8259A(auto_eoi) (arch/x86/kernel/i8259.c). The ICWs go through
+   * outb_pic() (arch/x86/include/asm/i8259.h): outb then udelay(2),
+   * "this has to work on a wide range of PC hardware".
+   */
   init(): void {
     outb(0xff, PIC_MASTER_IMR); // mask all of 8259A-1
-    outb(0x11, PIC_MASTER_CMD); // ICW1: select 8259A-1 init
-    outb(ISA_IRQ_VECTOR(0), PIC_MASTER_IMR); // ICW2: IR0-7 mapped to ISA_IRQ_VECTOR(0)
-    outb(1 << PIC_CASCADE_IR, PIC_MASTER_IMR); // ICW3: 8259A-1 has a slave on IR2
-    outb(this.autoEoi ? MASTER_ICW4_DEFAULT | PIC_ICW4_AEOI : MASTER_ICW4_DEFAULT, PIC_MASTER_IMR);
-    outb(0x11, PIC_SLAVE_CMD); // ICW1: select 8259A-2 init
-    outb(ISA_IRQ_VECTOR(8), PIC_SLAVE_IMR); // ICW2: IR0-7 mapped to ISA_IRQ_VECTOR(8)
-    outb(PIC_CASCADE_IR, PIC_SLAVE_IMR); // ICW3: 8259A-2 is a slave on master's IR2
-    outb(SLAVE_ICW4_DEFAULT, PIC_SLAVE_IMR); // (slave's support for AEOI in flat mode is to be investigated)
+    outb_pic(0x11, PIC_MASTER_CMD); // ICW1: select 8259A-1 init
+    outb_pic(ISA_IRQ_VECTOR(0), PIC_MASTER_IMR); // ICW2: IR0-7 mapped to ISA_IRQ_VECTOR(0)
+    outb_pic(1 << PIC_CASCADE_IR, PIC_MASTER_IMR); // ICW3: 8259A-1 has a slave on IR2
+    outb_pic(
+      this.autoEoi ? MASTER_ICW4_DEFAULT | PIC_ICW4_AEOI : MASTER_ICW4_DEFAULT,
+      PIC_MASTER_IMR,
+    );
+    outb_pic(0x11, PIC_SLAVE_CMD); // ICW1: select 8259A-2 init
+    outb_pic(ISA_IRQ_VECTOR(8), PIC_SLAVE_IMR); // ICW2: IR0-7 mapped to ISA_IRQ_VECTOR(8)
+    outb_pic(PIC_CASCADE_IR, PIC_SLAVE_IMR); // ICW3: 8259A-2 is a slave on master's IR2
+    outb_pic(SLAVE_ICW4_DEFAULT, PIC_SLAVE_IMR); // (slave's support for AEOI in flat mode is to be investigated)
     if (this.autoEoi) {
       // In AEOI mode we just have to mask the interrupt when acking.
       this.chip.irq_mask_ack = (d) => this.disable(d);

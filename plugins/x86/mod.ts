@@ -143,7 +143,9 @@ class CommonInterrupt implements Body {
           cpu.irqEnter();
           const vector = this.x86.acknowledgeVector(cpu);
           if (k.trace.enabled) k.traceEvent(x86_irq_vector, { vector }, cpu);
-          const sys = this.x86.systemVectors.get(vector);
+          // No Map lookup per interrupt while no system vector is registered (PIC-only PC).
+          const sysVectors = this.x86.systemVectors;
+          const sys = sysVectors.size === 0 ? undefined : sysVectors.get(vector);
           if (sys) {
             sys(cpu);
             continue;
@@ -277,10 +279,16 @@ export function x86(options: Partial<Options> = {}): Plugin {
       impl.gi.archShowInterrupts = (prec) => impl.showInterrupts(prec);
       impl.gi.archAckBadIrq = (irq) =>
         k.printk(3, `unexpected IRQ trap at vector ${irq.toString(16).padStart(2, "0")}`);
-      // arch_probe_nr_irqs() (arch/x86/kernel/apic/vector.c)
+      // arch_probe_nr_irqs() (arch/x86/kernel/apic/vector.c):
+      //   nr_irqs = min(nr_irqs, NR_VECTORS * nr_cpu_ids);
+      //   nr = (gsi_top + nr_legacy_irqs()) + 8 * nr_cpu_ids;
+      //   nr += gsi_top <= NR_IRQS_LEGACY ? 8 * nr_cpu_ids : gsi_top * 16;  (CONFIG_PCI_MSI)
+      //   if (nr < nr_irqs) nr_irqs = nr;
+      // NR_IRQS of an x86_64 build is far above both bounds.
       const n = k.cpus.length;
       let nr = opts.gsi_top + NR_IRQS_LEGACY + 8 * n;
-      if (opts.gsi_top > 0) nr += opts.gsi_top * 16;
+      nr += opts.gsi_top <= NR_IRQS_LEGACY ? 8 * n : opts.gsi_top * 16;
+      nr = Math.min(nr, NR_VECTORS * n);
       impl.gi.nr_irqs = Math.max(impl.gi.nr_irqs, nr);
     },
     start(k) {
