@@ -120,6 +120,23 @@ export const ioread32: (addr: IoMem) => number = readl;
 export const iowrite32: (value: number, addr: IoMem) => void = writel;
 
 // ---- delays and sleeps ----
+/**
+ * Register a sleep made by a kernel call on the running CPU. Sleeping in
+ * atomic context is the kernel's BUG right at the call (might_sleep() then
+ * schedule()); a sleep never yielded by a generator body is reported by the
+ * executor. Returns the token for the caller to yield.
+ */
+export function noteSleep(tok: SleepToken): SleepToken {
+  const k = kernel();
+  const c = k.currentCpu;
+  if (!c) return tok;
+  if (c.inAtomic() || c.irqsDisabled || c.irqDepth > 0) {
+    k.schedulingWhileAtomic(c, tok);
+    tok.reported = true;
+  }
+  c.madeSleep = tok;
+  return tok;
+}
 /** ndelay(ns): busy-wait. */
 export function ndelay(ns: number): BusyToken {
   cpu().accum += Math.max(0, Math.round(ns));
@@ -139,19 +156,19 @@ export function msleep(ms: number): SleepToken {
   // msleep() sleeps msecs_to_jiffies(ms) + 1 jiffies (kernel/time/timer.c)
   const jiffy = 1e9 / k.config.hz;
   const ticks = Math.ceil(ms * 1e6 / jiffy) + 1;
-  return sleepToken(ticks * jiffy, "D", "msleep");
+  return noteSleep(sleepToken(ticks * jiffy, "D", "msleep"));
 }
 /** usleep_range(min, max): hrtimer sleep of about `min` µs. Yield it. */
 export function usleep_range(min: number, _max: number): SleepToken {
-  return sleepToken(min * 1000, "D", "usleep_range");
+  return noteSleep(sleepToken(min * 1000, "D", "usleep_range"));
 }
 /** schedule(): sleep until woken (the caller set its state). Yield it. */
 export function schedule(): SleepToken {
-  return sleepToken(Infinity, "S", "schedule");
+  return noteSleep(sleepToken(Infinity, "S", "schedule"));
 }
 /** schedule_timeout(jiffies): sleep up to that many jiffies. Yield it. */
 export function schedule_timeout(jiffies: number): SleepToken {
-  return sleepToken(jiffies * 1e9 / kernel().config.hz, "S", "schedule_timeout");
+  return noteSleep(sleepToken(jiffies * 1e9 / kernel().config.hz, "S", "schedule_timeout"));
 }
 /** cond_resched(): a voluntary preemption point. Yield it. */
 export function cond_resched(): BusyToken {

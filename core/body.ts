@@ -54,6 +54,8 @@ export interface SleepToken {
   readonly state: "S" | "D" | "I";
   /** The kernel function that slept, for messages. */
   readonly caller: string;
+  /** Set once the sleep was reported as a BUG (sleeping in atomic context). */
+  reported?: boolean;
 }
 
 /** What a generator body may yield. */

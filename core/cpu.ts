@@ -126,6 +126,12 @@ export class Cpu {
   readonly #poke: Timer;
   #running = false;
   #pendingSleep: SleepToken | undefined;
+  /**
+   * A sleep token made by a kernel call (msleep, schedule, synchronize_irq...)
+   * during the current step and not yet yielded. Set by core/api.ts; a plain
+   * function body that sleeps leaves it set.
+   */
+  madeSleep: SleepToken | undefined;
 
   constructor(readonly id: number, readonly kernel: Kernel) {
     this.name = `cpu${id}`;
@@ -224,6 +230,8 @@ export class Cpu {
 
   /** Record a sleep request from a generator body; returns BLOCK, or busy ns when atomic. */
   sleep(tok: SleepToken): number {
+    if (this.madeSleep === tok) this.madeSleep = undefined;
+    if (tok.reported) return Number.isFinite(tok.ns) ? tok.ns : 0;
     if (this.inAtomic() || this.irqsDisabled || this.#irqDepth > 0) {
       this.kernel.schedulingWhileAtomic(this, tok);
       // --keep-going: the CPU cannot sleep here; it spins for the time instead.
@@ -231,6 +239,23 @@ export class Cpu {
     }
     this.#pendingSleep = tok;
     return BLOCK;
+  }
+
+  /**
+   * A plain function body called a sleeping function: it cannot suspend.
+   * In atomic context that is the kernel's BUG; otherwise the model says so
+   * once. Either way the CPU spins for the sleep's time.
+   */
+  #plainSleep(): void {
+    const tok = this.madeSleep!;
+    this.madeSleep = undefined;
+    if (!tok.reported) {
+      this.kernel.notImplemented(
+        `${tok.caller}() in a plain function body cannot sleep; write the body as a generator ` +
+          `(function*) and yield ${tok.caller}(...) — the CPU spins for the time instead`,
+      );
+    }
+    if (Number.isFinite(tok.ns)) this.accum += tok.ns;
   }
 
   // ---- executor ----
@@ -329,6 +354,7 @@ export class Cpu {
         this.accum = 0;
         this.voluntaryPoint = false;
         const r = body.step(this);
+        if (this.madeSleep !== undefined) this.#plainSleep();
         if (r >= 0) {
           const ns = r + this.accum;
           if (ns > 0) {

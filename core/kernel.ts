@@ -137,14 +137,16 @@ export class Kernel {
   }
 
   /**
-   * WARN(): the kernel's warning block. `site` names the kernel function and
-   * file that warns (e.g. `__enable_irq` in kernel/irq/manage.c).
+   * WARN() / WARN_ON(): the kernel's warning block. `message` is the WARN()
+   * text (undefined for WARN_ON, which prints none); `fn` and `file` name the
+   * kernel function and file that warn (e.g. `__enable_irq`,
+   * kernel/irq/manage.c).
    */
-  warn(message: string, fn: string, file: string): void {
+  warn(message: string | undefined, fn: string, file: string): void {
     const cpu = this.thisCpu();
     const t = cpu.current;
     this.printk(4, "------------[ cut here ]------------");
-    this.printk(4, message);
+    if (message !== undefined) this.printk(4, message);
     this.printk(4, `WARNING: CPU: ${cpu.id} PID: ${t.pid} at ${file} ${fn}`);
     this.printk(
       4,

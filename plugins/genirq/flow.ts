@@ -292,7 +292,9 @@ export class FlowRun implements Body {
             gi.warnHandlerEnabledIrqs(desc.irq, a);
             cpu.irqsDisabled = true;
           }
-          if (res & IRQ_WAKE_THREAD) {
+          // switch (res) { case IRQ_WAKE_THREAD: ... } — only the exact value
+          // wakes the thread (kernel/irq/handle.c __handle_irq_event_percpu)
+          if (res === IRQ_WAKE_THREAD) {
             if (!a.thread_fn) gi.warnNoThread(desc.irq, a);
             else gi.wakeThread(desc, a);
           }
@@ -302,14 +304,15 @@ export class FlowRun implements Body {
           continue;
         }
         case END: {
-          if (!flow.percpu) {
-            desc.irq_data.state &= ~IRQD_IRQ_INPROGRESS;
-          }
+          // handle_irq_event(): note_interrupt() runs inside
+          // handle_irq_event_percpu(), before IRQD_IRQ_INPROGRESS is cleared
           gi.noteInterrupt(desc, this.#ret);
+          if (!flow.percpu) desc.irq_data.state &= ~IRQD_IRQ_INPROGRESS;
           if (flow.end(gi, desc, cpu)) {
             this.#startEvent();
             continue;
           }
+          gi.hardirqDone(desc);
           return this.#finish();
         }
       }

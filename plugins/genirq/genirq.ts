@@ -8,9 +8,10 @@
  */
 
 import { type Body, BUSY, CALL, sleepToken } from "../../core/body.ts";
+import { noteSleep } from "../../core/api.ts";
 import { serviceKey } from "../../core/bus.ts";
 import { type Cpu, SOFTIRQ_DISABLE_OFFSET } from "../../core/cpu.ts";
-import type { Costs, Kernel } from "../../core/kernel.ts";
+import { type Costs, type Kernel, kernelOrUndefined } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
 import { defineTraceEvent, type TraceBuffer } from "../../core/trace.ts";
 import {
@@ -109,8 +110,7 @@ export function irq_default_primary_handler(_irq: number, _dev_id: unknown): irq
 
 /** irq_nested_primary_handler: must never run. */
 function irq_nested_primary_handler(irq: number, _dev: unknown): irqreturn_t {
-  const k = currentGenirq?.kernel;
-  k?.warn(
+  kernelOrUndefined()?.warn(
     `Primary handler called for nested irq ${irq}`,
     "irq_nested_primary_handler",
     "kernel/irq/manage.c",
@@ -118,19 +118,9 @@ function irq_nested_primary_handler(irq: number, _dev: unknown): irqreturn_t {
   return 0;
 }
 
-let currentGenirq: GenIrq | undefined;
-
-/**
- * WARN_ON() / WARN_ON_ONCE(): the warning block of a condition-only WARN,
- * which has no message line (Kernel.warn() always prints one).
- */
+/** WARN_ON() / WARN_ON_ONCE(): the warning block of a condition-only WARN (no message line). */
 function warnOn(k: Kernel, fn: string, file: string): void {
-  const cpu = k.thisCpu();
-  const t = cpu.current;
-  k.printk(4, "------------[ cut here ]------------");
-  k.printk(4, `WARNING: CPU: ${cpu.id} PID: ${t.pid} at ${file} ${fn}`);
-  k.printk(4, `CPU: ${cpu.id} PID: ${t.pid} Comm: ${t.comm} Not tainted ${k.config.version}.0 #1`);
-  k.printk(4, "---[ end trace 0000000000000000 ]---");
+  k.warn(undefined, fn, file);
 }
 
 /** Name printed for a function pointer with %ps / %pS. */
@@ -182,7 +172,6 @@ export class GenIrq {
       this.#pools[cpu.id] = [];
       this.#depth[cpu.id] = 0;
     }
-    currentGenirq = this;
     if (this.noirqdebug) kernel.printk(6, "IRQ lockup detection disabled");
   }
 
@@ -375,17 +364,19 @@ export class GenIrq {
     );
   }
 
-  /**
-   * note_interrupt(), called by the flow run right after it cleared
-   * IRQD_IRQ_INPROGRESS. It is also the point where a synchronize_irq()
-   * waiter may proceed (__synchronize_hardirq() spins until INPROGRESS is
-   * clear): the check runs once the flow handler has returned, so an edge
-   * loop that goes round again keeps the waiter waiting, as the desc lock
-   * does in the kernel.
-   */
+  /** note_interrupt(), called by the flow run before it clears IRQD_IRQ_INPROGRESS. */
   noteInterrupt(desc: IrqDesc, ret: number): void {
     note_interrupt(this, desc, ret);
-    if (desc.waiters.length) this.kernel.clock.scheduleIn(0, () => this.#wakeWaiters(desc));
+  }
+
+  /**
+   * The flow handler returned: a synchronize_irq() waiter may proceed
+   * (__synchronize_hardirq() spins until INPROGRESS is clear). Called once
+   * the flow is done, so an edge loop that goes round again keeps the waiter
+   * waiting, as the desc lock does in the kernel. Interrupt context.
+   */
+  hardirqDone(desc: IrqDesc): void {
+    if (desc.waiters.length) this.#wakeWaiters(desc);
   }
 
   /**
@@ -969,7 +960,7 @@ export class GenIrq {
     if (!busy) return undefined;
     const cpu = this.kernel.thisCpu();
     desc.waiters.push(cpu.current);
-    return sleepToken(Infinity, "D", "synchronize_irq");
+    return noteSleep(sleepToken(Infinity, "D", "synchronize_irq"));
   }
 
   /** Wake synchronize_irq() waiters once nothing runs. */
@@ -1112,7 +1103,7 @@ export class GenIrq {
 
 /** irq_forced_secondary_handler: must never run as a primary. */
 function irq_forced_secondary_handler(irq: number, _dev: unknown): irqreturn_t {
-  currentGenirq?.kernel.warn(
+  kernelOrUndefined()?.warn(
     `Secondary action handler called for irq ${irq}`,
     "irq_forced_secondary_handler",
     "kernel/irq/manage.c",

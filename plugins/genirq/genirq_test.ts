@@ -789,3 +789,64 @@ Deno.test("irq_modify_status mirrors IRQ_LEVEL into IRQD_LEVEL and warns on NOAU
   b.gi.irq_modify_status(5, 0, IRQ_NOAUTOEN);
   assert.deepEqual(lines(b), warnOnBlock("kernel/irq/chip.c irq_modify_status"));
 });
+
+// Regression: the flow woke the thread for any result with the WAKE_THREAD bit
+// (3 = HANDLED|WAKE_THREAD); __handle_irq_event_percpu switches on the exact value.
+Deno.test("__handle_irq_event_percpu wakes the thread only for exactly IRQ_WAKE_THREAD", () => {
+  const b = new FakeBench(1, handle_edge_irq);
+  let runs = 0;
+  function* thread_fn() {
+    runs++;
+    yield mdelay(1);
+    return IRQ_HANDLED;
+  }
+  b.call(() =>
+    b.gi.request_threaded_irq(5, () => IRQ_HANDLED | IRQ_WAKE_THREAD, thread_fn, 0, "t", 1)
+  );
+  b.fire(5);
+  b.run(5_000_000);
+  assert.equal(runs, 0);
+  assert.ok(!lines(b).some((l) => l.includes("returned IRQ_WAKE_THREAD")));
+});
+
+// Regression: msleep() called from a plain (non-generator) hardirq handler was
+// silently ignored; the kernel reports it as scheduling while atomic.
+Deno.test("msleep in a plain hardirq handler prints BUG: scheduling while atomic", () => {
+  const b = new FakeBench(1, handle_level_irq);
+  b.call(() =>
+    b.gi.request_threaded_irq(
+      5,
+      () => {
+        msleep(10);
+        return IRQ_HANDLED;
+      },
+      null,
+      0,
+      "plain",
+      1,
+    )
+  );
+  b.fire(5);
+  b.run(100_000_000);
+  assert.ok(lines(b).includes("BUG: scheduling while atomic: swapper/0/0/0x00010001"));
+  assert.ok(b.k.halted);
+});
+
+Deno.test("msleep called without yield in task context spins and says it cannot sleep, once", () => {
+  const b = new FakeBench(1);
+  let done = 0;
+  const body = (function* () {
+    (() => msleep(10))(); // a plain helper function sleeps: it cannot suspend
+    done = b.k.now;
+    yield mdelay(0);
+    (() => msleep(10))();
+  })();
+  b.k.sched.create({ comm: "plain", body, kthread: false });
+  b.run(200_000_000);
+  const notice = lines(b).filter((l) =>
+    l.startsWith("irqlab: not implemented: msleep() in a plain function body")
+  );
+  assert.equal(notice.length, 1);
+  assert.ok(!b.k.halted);
+  assert.ok(done > 0);
+});

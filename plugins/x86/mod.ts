@@ -16,7 +16,6 @@ import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { InputPin } from "../../core/line.ts";
 import { hasInta, type InterruptAcknowledge, type Plugin } from "../../core/plugin.ts";
-import { defineTraceEvent } from "../../core/trace.ts";
 import { type GenIrq, GenIrqKey } from "../genirq/genirq.ts";
 
 // arch/x86/include/asm/irq_vectors.h
@@ -89,13 +88,6 @@ function newIrqStat(): IrqStat {
   };
 }
 
-/** irq_vectors:* style event for the vector taken (`vector=%d`). */
-export const x86_irq_vector = defineTraceEvent<{ vector: number }>(
-  "irq_vectors",
-  "external_interrupt",
-  (a) => `vector=${a.vector}`,
-);
-
 /** What other x86 plugins use. */
 export interface X86Arch {
   /** irq_stat per CPU. */
@@ -142,7 +134,6 @@ class CommonInterrupt implements Body {
           this.#phase = EXIT;
           cpu.irqEnter();
           const vector = this.x86.acknowledgeVector(cpu);
-          if (k.trace.enabled) k.traceEvent(x86_irq_vector, { vector }, cpu);
           // No Map lookup per interrupt while no system vector is registered (PIC-only PC).
           const sysVectors = this.x86.systemVectors;
           const sys = sysVectors.size === 0 ? undefined : sysVectors.get(vector);

@@ -19,7 +19,7 @@ import { z } from "zod";
 import type { Kernel } from "../../../core/kernel.ts";
 import { OutputPin, type Pin } from "../../../core/line.ts";
 import type { Device, DeviceKind, StimulusKind } from "../../../core/plugin.ts";
-import { NO_EVENT } from "../../../core/scheduler.ts";
+import { Timer } from "../../../core/scheduler.ts";
 
 /** Options of an irq_source. */
 export const irqSourceOptions = z.object({
@@ -51,12 +51,13 @@ export class IrqSource implements Device {
   /** Acknowledges received. */
   acked = 0;
   readonly stimuli: Record<string, StimulusKind<unknown>>;
-  #periodEvent = NO_EVENT;
-  #onPeriod = () => {
-    this.#periodEvent = this.k.clock.scheduleIn(this.o.period_ns, this.#onPeriod);
+  // One timer each for the period and the pulse end: armed by identity, no
+  // allocation per request.
+  #period = new Timer(() => {
+    this.k.clock.armIn(this.#period, this.o.period_ns);
     this.fire();
-  };
-  #onPulseEnd = () => this.irq.set(false);
+  });
+  #pulseEnd = new Timer(() => this.irq.set(false));
 
   constructor(readonly name: string, readonly o: IrqSourceOptions, readonly k: Kernel) {
     this.irq = new OutputPin(`${name}.irq`, this);
@@ -67,7 +68,7 @@ export class IrqSource implements Device {
     };
     if (o.ack_port !== undefined) k.ports.map(o.ack_port, 1, handler, name);
     if (o.ack_mmio !== undefined) k.mmio.map(o.ack_mmio, 4, handler, name);
-    if (o.period_ns > 0) this.#periodEvent = k.clock.schedule(o.period_ns, this.#onPeriod);
+    if (o.period_ns > 0) k.clock.arm(this.#period, o.period_ns);
     this.stimuli = {
       fire: {
         description: "fire `count` requests, `interval_us` apart",
@@ -91,7 +92,7 @@ export class IrqSource implements Device {
     if (this.o.mode === "level") this.irq.set(true);
     else {
       this.irq.set(true);
-      this.k.clock.scheduleIn(this.o.width_ns, this.#onPulseEnd);
+      this.k.clock.armIn(this.#pulseEnd, this.o.width_ns);
     }
   }
 
@@ -103,8 +104,7 @@ export class IrqSource implements Device {
 
   /** Stop the periodic source. */
   stop(): void {
-    this.k.clock.cancel(this.#periodEvent);
-    this.#periodEvent = NO_EVENT;
+    this.k.clock.disarm(this.#period);
   }
 }
 
