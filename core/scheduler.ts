@@ -145,7 +145,11 @@ export class EventQueue {
     return this.#gen[slot] * SLOT_BITS + slot;
   }
 
-  /** Schedule `fn(arg)` `delay` ns from now. */
+  /**
+   * Schedule `fn(arg)` `delay` ns from now. Written out rather than calling
+   * {@linkcode schedule}: an absolute time past 2^30 ns passed as an argument
+   * is a heap number in V8, which would allocate on every hot-path event.
+   */
   scheduleIn(delay: number, fn: EventFn, arg = 0): EventHandle {
     const at = this.now + delay;
     if (at < this.now || !Number.isInteger(at)) throw clockError(at, this.now);
@@ -170,7 +174,7 @@ export class EventQueue {
     this.#siftUp(slot);
   }
 
-  /** Arm `timer` `delay` ns from now (see {@linkcode arm}). */
+  /** Arm `timer` `delay` ns from now (see {@linkcode arm}; written out for the same reason as {@linkcode scheduleIn}). */
   armIn(timer: Timer, delay: number, arg = 0): void {
     const at = this.now + delay;
     if (at < this.now || !Number.isInteger(at)) throw clockError(at, this.now);
