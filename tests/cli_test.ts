@@ -52,3 +52,40 @@ Deno.test("main exits 2 for a missing machine file and a bad flag", async () => 
   assert.match(f.err, /--seed must be a non-negative integer, got "abc"/);
   assert.doesNotMatch(f.err + r.err, /at .*\.ts:\d+/, "no stack trace");
 });
+
+Deno.test("main --trace writes the kernel's trace file, filtered by --events", async () => {
+  const dir = await Deno.makeTempDir({ dir: "." });
+  try {
+    const file = `${dir}/trace.txt`;
+    const r = await cli([
+      "machines/pc.yaml",
+      "-q",
+      "--trace",
+      file,
+      "--events",
+      "irq:irq_handler_entry",
+    ]);
+    assert.equal(r.code, 0);
+    const text = await Deno.readTextFile(file);
+    const lines = text.split("\n");
+    assert.equal(lines[0], "# tracer: nop");
+    assert.match(lines[2], /^# entries-in-buffer\/entries-written: (\d+)\/\1 {3}#P:1$/);
+    const events = lines.filter((l) => l && !l.startsWith("#"));
+    assert.ok(
+      events.every((l) => l.includes(": irq_handler_entry: irq=")),
+      "only the filtered event",
+    );
+    // 2 s of run plus the 100 ms rmmod phase: 525 ticks; 10 keyboard interrupts, two actions each
+    assert.equal(events.filter((l) => l.endsWith("irq=1 name=i8042")).length, 10);
+    assert.equal(events.filter((l) => l.endsWith("irq=1 name=my_keyboard_handler")).length, 10);
+    assert.equal(events.filter((l) => l.endsWith("irq=0 name=timer")).length, 525);
+    // `%16s-%-7d [%03d] FLAGS %5lu.%06lu: `, hardirq with irqs off
+    const kbd = events.find((l) => l.endsWith("irq=1 name=i8042"))!;
+    assert.match(
+      kbd,
+      /^ {7}swapper\/0-0 {7}\[000\] d\.h\.\. {5}0\.\d{6}: irq_handler_entry: irq=1 name=i8042$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

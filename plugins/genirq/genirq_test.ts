@@ -850,3 +850,19 @@ Deno.test("msleep called without yield in task context spins and says it cannot 
   assert.ok(!b.k.halted);
   assert.ok(done > 0);
 });
+
+Deno.test("irq_create_mapping allocates Linux IRQs for hwirqs and /proc/interrupts prints the hwirq", () => {
+  const b = new FakeBench(1);
+  const dom = b.gi.addDomain("fake-domain", b.chip);
+  const irqA = b.gi.irq_create_mapping(dom, 17, 40);
+  const irqB = b.gi.irq_create_mapping(dom, 3, 40);
+  assert.equal(irqA, 40, "first free IRQ from the base");
+  assert.equal(irqB, 41);
+  assert.equal(b.gi.irq_create_mapping(dom, 17, 40), 40, "a mapping is made once");
+  assert.equal(dom.findMapping(3), 41);
+  assert.equal(dom.findMapping(99), 0, "irq_find_mapping gives 0 for no mapping");
+  b.gi.irq_set_chip_and_handler_name(irqA, b.chip, handle_level_irq);
+  b.call(() => b.gi.request_threaded_irq(irqA, handled, null, 0, "mapped", 1));
+  // with a domain the hwirq column is " %*lu" (prec 3): "  17"
+  assert.match(b.interrupts(), /\n 40: {10}0 {6}fake {2}17 {2}mapped\n/);
+});
