@@ -162,9 +162,18 @@ export function msleep(ms: number): SleepToken {
 export function usleep_range(min: number, _max: number): SleepToken {
   return noteSleep(sleepToken(min * 1000, "D", "usleep_range"));
 }
-/** schedule(): sleep until woken (the caller set its state). Yield it. */
-export function schedule(): SleepToken {
-  return noteSleep(sleepToken(Infinity, "S", "schedule"));
+/**
+ * schedule(): with the current state set to TASK_INTERRUPTIBLE /
+ * TASK_UNINTERRUPTIBLE (set_current_state) the task sleeps until woken; in
+ * TASK_RUNNING it only gives up the CPU (a voluntary preemption point). The
+ * state is back to TASK_RUNNING afterwards. Yield it.
+ */
+export function schedule(): SleepToken | BusyToken {
+  const t = cpu().current;
+  const state = t.nextState;
+  t.nextState = "R";
+  if (state === "R") return RESCHED_POINT;
+  return noteSleep(sleepToken(Infinity, state === "X" ? "D" : state, "schedule"));
 }
 /** schedule_timeout(jiffies): sleep up to that many jiffies. Yield it. */
 export function schedule_timeout(jiffies: number): SleepToken {

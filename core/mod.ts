@@ -22,3 +22,4 @@ export * from "./trace.ts";
 export * from "./api.ts";
 export * from "./module.ts";
 export * from "./procfs.ts";
+export * from "./kthread.ts";

@@ -72,8 +72,14 @@ export class Task {
   wakeEvent: EventHandle = NO_EVENT;
   /** Set when the task was switched out while runnable (for sched_switch `R+`). */
   preempted = false;
-  /** Exit code once dead. */
+  /** Exit code once dead (the body's return value). */
   exitCode = 0;
+  /** kthread_should_stop(): set by kthread_stop(). */
+  shouldStop = false;
+  /** State the next schedule() sleeps in (set_current_state); "R" just yields the CPU. */
+  nextState: TaskState = "R";
+  /** Tasks waiting in kthread_stop() for this one to exit. */
+  readonly exitWaiters: Task[] = [];
   /** Plugin data. */
   readonly local = new Map<symbol, unknown>();
 
@@ -283,6 +289,8 @@ export class Scheduler {
   exitCurrent(cpu: Cpu): void {
     const t = cpu.current;
     t.state = "X";
+    t.exitCode = cpu.retval;
+    for (const w of t.exitWaiters.splice(0)) this.wakeUp(w);
     this.schedule(cpu, false);
   }
 

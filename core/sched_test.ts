@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { cond_resched, msleep, preempt_disable, preempt_enable, schedule, udelay } from "./api.ts";
 import { CallBody } from "./body.ts";
+import { set_current_state, TASK_INTERRUPTIBLE } from "./kthread.ts";
 import type { Kernel } from "./kernel.ts";
 import { niceToWeight, type Task } from "./sched.ts";
 import { TEST_COSTS, testKernel } from "../tests/helpers.ts";
@@ -111,6 +112,7 @@ Deno.test("Scheduler.wakeUp ends a schedule() sleep and returns false for a runn
   const t = k.sched.create({
     comm: "waiter",
     body: (function* () {
+      set_current_state(TASK_INTERRUPTIBLE);
       yield schedule();
       woke.push(k.now);
     })(),
