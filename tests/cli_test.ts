@@ -89,3 +89,32 @@ Deno.test("main --trace writes the kernel's trace file, filtered by --events", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("main exits 1 and names each failed expectation", async () => {
+  const r = await cli([
+    "machines/pc.yaml",
+    "-q",
+    "--scenario",
+    "tests/fixtures/wrong_expectation.yaml",
+  ]);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.err,
+    'expectation failed: dmesg has no line containing "Character x Pressed" (in order)\n' +
+      "expectation failed: IRQ 1: 4 interrupts, expected 3\n",
+  );
+});
+
+Deno.test("main exits 2 for stimuli naming an unbound role or an unknown action", async () => {
+  const r = await cli(["machines/pc.yaml", "--scenario", "tests/fixtures/unbound_role.yaml"]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.err,
+    'tests/fixtures/unbound_role.yaml:5:24: error at stimuli[0].role: machine "pc" binds no device to role "buton"\n' +
+      "  expected: one of: disk, keyboard, serial, timer\n" +
+      "  hint: add buton: <device> under roles: in machines/pc.yaml\n" +
+      'tests/fixtures/unbound_role.yaml:6:42: error at stimuli[1].action: device "keyboard" (i8042, role keyboard) has no action "typ"\n' +
+      "  expected: one of: key, move, type\n" +
+      '  hint: did you mean "type"?\n',
+  );
+});
