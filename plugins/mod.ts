@@ -9,6 +9,7 @@ import type { PluginRegistry } from "../config/loader.ts";
 import { devices } from "./devices/mod.ts";
 import { genirq } from "./genirq/mod.ts";
 import { i8259 } from "./i8259/mod.ts";
+import { softirq } from "./softirq/mod.ts";
 import { x86 } from "./x86/mod.ts";
 
 /** Built-in plugin factories by name. */
@@ -16,5 +17,6 @@ export const builtinPlugins: PluginRegistry = {
   devices,
   genirq,
   i8259,
+  softirq,
   x86,
 } as PluginRegistry;
