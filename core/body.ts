@@ -58,8 +58,24 @@ export interface SleepToken {
   reported?: boolean;
 }
 
+/**
+ * Yielded by generator bodies to run another body to completion right here
+ * (a nested call that takes time: `local_bh_enable()` running pending
+ * softirqs, `flush_work()` running nothing but waiting...). The sub-body's
+ * result lands in `cpu.retval` and is sent back as the value of the `yield`.
+ */
+export interface CallToken {
+  readonly kind: "call";
+  readonly body: Body;
+}
+
+/** Make a call token. */
+export function callToken(body: Body): CallToken {
+  return { kind: "call", body };
+}
+
 /** What a generator body may yield. */
-export type Token = BusyToken | SleepToken | undefined | void;
+export type Token = BusyToken | SleepToken | CallToken | undefined | void;
 
 /**
  * A generator body: yields tokens ({@linkcode Token}), returns a result
@@ -99,16 +115,25 @@ export function isGeneratorFunction(fn: unknown): boolean {
  * `cpu.retval` (numbers) when it finishes.
  */
 export class GeneratorBody implements Body {
+  #called = false;
   constructor(readonly it: BodyGenerator, readonly label = "generator") {}
 
   step(cpu: Cpu): number {
-    const r = this.it.next();
+    // after a call token, the callee's result is the value of the `yield`
+    const sent = this.#called ? cpu.retval : undefined;
+    this.#called = false;
+    const r = this.it.next(sent);
     if (r.done) {
       cpu.retval = typeof r.value === "number" ? r.value : 0;
       return DONE;
     }
     const tok = r.value as Token;
     if (tok && tok.kind === "sleep") return cpu.sleep(tok);
+    if (tok && tok.kind === "call") {
+      cpu.callee = tok.body;
+      this.#called = true;
+      return CALL;
+    }
     if (tok === RESCHED_POINT) cpu.voluntaryPoint = true;
     return 0;
   }
