@@ -50,8 +50,10 @@ export interface TaskOptions {
   nice?: number;
   /** rt_priority for SCHED_FIFO/RR (1..99). */
   rtPriority?: number;
-  /** CPU to run on (default: the creating CPU, or 0). */
+  /** CPU to start on (default: the creating CPU, or 0). */
   cpu?: number;
+  /** CPUs it may run on (`p->cpus_mask`; default: all). Per-CPU threads pass one CPU. */
+  cpusAllowed?: number[];
   /** Kernel thread (true) or user task (false). */
   kthread?: boolean;
   /** Start runnable (default) or asleep until woken (kthread_create without wake_up). */
@@ -82,6 +84,11 @@ export class Task {
   readonly exitWaiters: Task[] = [];
   /** Plugin data. */
   readonly local = new Map<symbol, unknown>();
+  /**
+   * `p->cpus_mask` as a sorted CPU list; empty means every CPU. A per-CPU
+   * kthread (`kthread_bind`) has one CPU here.
+   */
+  cpusAllowed: number[] = [];
 
   constructor(
     readonly pid: number,
@@ -112,6 +119,13 @@ export interface SwitchInfo {
   next: Task;
 }
 
+/**
+ * How a wake-up reaches another CPU. The default pokes it directly; an arch
+ * plugin (x86 LAPIC, BCM2836 mailboxes) replaces it to send the reschedule IPI
+ * (`smp_send_reschedule`) through its hardware, so the IPI is counted.
+ */
+export type ReschedIpi = (from: Cpu, to: Cpu) => void;
+
 /** The scheduler of one machine. */
 export class Scheduler {
   readonly tasks: Task[] = [];
@@ -121,6 +135,8 @@ export class Scheduler {
   /** Hooks (tracepoints and plugins): called on each context switch and wake-up. */
   onSwitch: ((s: SwitchInfo) => void)[] = [];
   onWakeup: ((t: Task, cpu: Cpu) => void)[] = [];
+  /** smp_send_reschedule(): set by an arch plugin; the default pokes the CPU. */
+  sendReschedIpi: ReschedIpi = (_from, to) => to.poke();
 
   constructor(readonly kernel: Kernel) {}
 
@@ -154,6 +170,7 @@ export class Scheduler {
     );
     const body = "step" in opts.body ? opts.body : new GeneratorBody(opts.body, opts.comm);
     t.frame.push(body);
+    if (opts.cpusAllowed) t.cpusAllowed = [...opts.cpusAllowed].sort((a, b) => a - b);
     t.vruntime = this.#minVruntime[cpuId];
     this.tasks.push(t);
     if (opts.start === "sleeping") t.state = "S";
@@ -181,6 +198,8 @@ export class Scheduler {
       t.wakeEvent = NO_EVENT;
     }
     t.state = "R";
+    // select_task_rq(): a sleeping task may move to another allowed CPU
+    if (!t.onRq && k.cpus[t.cpu].current !== t) t.cpu = this.selectCpu(t);
     const cpu = k.cpus[t.cpu];
     if (!t.rt) {
       // place_entity(): a waking task gets at most half a latency of credit
@@ -190,9 +209,56 @@ export class Scheduler {
     for (const h of this.onWakeup) h(t, cpu);
     if (this.#shouldPreempt(cpu.current, t, cpu)) {
       cpu.needResched = true;
+      // resched_curr() on a remote CPU: smp_send_reschedule()
+      const from = k.currentCpu;
+      if (from && from !== cpu) {
+        this.sendReschedIpi(from, cpu);
+        return true;
+      }
     }
     cpu.poke();
     return true;
+  }
+
+  /**
+   * select_task_rq() in small: the task's previous CPU when allowed and not
+   * busier than the others, else the first allowed idle CPU, else the
+   * allowed CPU with the shortest run queue (lowest id on ties, so it is
+   * deterministic).
+   */
+  selectCpu(t: Task): number {
+    const k = this.kernel;
+    const allowed = t.cpusAllowed;
+    const ok = (c: number) => c < k.cpus.length && (allowed.length === 0 || allowed.includes(c));
+    const idle = (c: number) =>
+      k.cpus[c].current === k.cpus[c].idleTask && this.#rq[c].length === 0;
+    if (ok(t.cpu) && idle(t.cpu)) return t.cpu;
+    if (allowed.length === 1 && ok(allowed[0])) return allowed[0];
+    const candidates = allowed.length === 0 ? k.cpus.map((c) => c.id) : allowed.filter(ok);
+    if (candidates.length === 0) return t.cpu;
+    for (const c of candidates) if (idle(c)) return c;
+    if (ok(t.cpu)) return t.cpu;
+    let best = candidates[0];
+    for (const c of candidates) if (this.#rq[c].length < this.#rq[best].length) best = c;
+    return best;
+  }
+
+  /**
+   * set_cpus_allowed_ptr() / kthread_bind(): restrict a task to `cpus`
+   * (empty: all). A runnable task not on an allowed CPU moves at once when it
+   * is queued; the running one moves at its next wake-up.
+   */
+  setCpusAllowed(t: Task, cpus: number[]): void {
+    t.cpusAllowed = [...cpus].sort((a, b) => a - b);
+    if (t.cpusAllowed.length === 0 || t.cpusAllowed.includes(t.cpu)) return;
+    if (t.onRq) {
+      this.#dequeue(t);
+      t.cpu = this.selectCpu(t);
+      this.#enqueue(t);
+      const cpu = this.kernel.cpus[t.cpu];
+      if (this.#shouldPreempt(cpu.current, t, cpu)) cpu.needResched = true;
+      cpu.poke();
+    }
   }
 
   #shouldPreempt(curr: Task, t: Task, cpu: Cpu): boolean {

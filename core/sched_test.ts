@@ -262,3 +262,83 @@ Deno.test("Scheduler.tick does not switch a lone task", () => {
   k.runUntil(100 * MS);
   assert.equal(switches, 1, "only the switch from idle");
 });
+
+Deno.test("SMP wake-up: a bound task stays on its CPU, an unbound one goes to an idle CPU", () => {
+  const k = testKernel(2);
+  const ran: Record<string, number[]> = { bound: [], free: [] };
+  const sleeper = (name: string) =>
+    function* () {
+      for (let i = 0; i < 3; i++) {
+        ran[name].push(k.currentCpu!.id);
+        yield udelay(50);
+        yield msleep(1);
+      }
+    };
+  // a hog keeps CPU 0 busy the whole time
+  k.sched.create({ comm: "hog", cpu: 0, cpusAllowed: [0], body: spin(200, 100, k) });
+  k.sched.create({ comm: "bound", cpu: 0, cpusAllowed: [0], body: sleeper("bound")() });
+  k.sched.create({ comm: "free", cpu: 0, body: sleeper("free")() });
+  for (const c of k.cpus) c.start();
+  k.runUntil(40 * MS);
+  assert.deepEqual(ran.bound, [0, 0, 0]);
+  assert.ok(ran.free.slice(1).every((c) => c === 1), `free ran on ${ran.free}`);
+});
+
+Deno.test("SMP wake-up that preempts another CPU's task goes through sendReschedIpi", () => {
+  const k = testKernel(2);
+  const ipis: string[] = [];
+  const base = k.sched.sendReschedIpi;
+  k.sched.sendReschedIpi = (from, to) => {
+    ipis.push(`${from.id}->${to.id}`);
+    base(from, to);
+  };
+  let waiter!: Task;
+  waiter = k.sched.create({
+    comm: "rt",
+    cpu: 1,
+    cpusAllowed: [1],
+    policy: "fifo",
+    rtPriority: 50,
+    start: "sleeping",
+    body: (function* () {
+      ipis.push(`rt runs on ${k.currentCpu!.id}`);
+    })(),
+  });
+  k.sched.create({
+    comm: "hog1",
+    cpu: 1,
+    cpusAllowed: [1],
+    kthread: false, // a user task: preempted at once
+    body: spin(100, 100, k),
+  });
+  k.sched.create({
+    comm: "waker",
+    cpu: 0,
+    cpusAllowed: [0],
+    body: (function* () {
+      yield udelay(100);
+      k.sched.wakeUp(waiter);
+    })(),
+  });
+  for (const c of k.cpus) c.start();
+  k.runUntil(5 * MS);
+  assert.deepEqual(ipis, ["0->1", "rt runs on 1"]);
+});
+
+Deno.test("setCpusAllowed moves a queued task to an allowed CPU", () => {
+  const k = testKernel(2);
+  const seen: number[] = [];
+  k.sched.create({ comm: "hog", cpu: 0, cpusAllowed: [0], body: spin(100, 100, k) });
+  const t = k.sched.create({
+    comm: "mover",
+    cpu: 0,
+    cpusAllowed: [0],
+    body: (function* () {
+      seen.push(k.currentCpu!.id);
+    })(),
+  });
+  k.sched.setCpusAllowed(t, [1]);
+  for (const c of k.cpus) c.start();
+  k.runUntil(5 * MS);
+  assert.deepEqual(seen, [1]);
+});

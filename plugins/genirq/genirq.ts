@@ -996,6 +996,10 @@ export class GenIrq {
       kthread: true,
       start: "sleeping",
       cpu: desc.irq_data.effective_affinity[0] ?? desc.irq_data.affinity[0] ?? 0,
+      // irq_thread_check_affinity(): the thread follows the IRQ's affinity
+      cpusAllowed: desc.irq_data.effective_affinity.length
+        ? desc.irq_data.effective_affinity
+        : desc.irq_data.affinity,
     });
   }
 

@@ -415,6 +415,7 @@ export class Softirq implements SoftirqHooks {
         policy: "normal",
         nice: 0,
         cpu: cpu.id,
+        cpusAllowed: [cpu.id], // smpboot: a per-CPU thread
         kthread: true,
         start: "sleeping",
       });
