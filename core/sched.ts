@@ -19,8 +19,11 @@ import type { BodyGenerator } from "./body.ts";
 /** Scheduling policy. */
 export type Policy = "normal" | "fifo" | "rr" | "idle";
 
-/** Task states as `ps` and sched_switch print them. */
-export type TaskState = "R" | "S" | "D" | "I" | "X";
+/**
+ * Task states as `ps` and sched_switch print them; `t` is TASK_TRACED, a
+ * tracee stopped for its tracer (fs/proc/array.c "t (tracing stop)").
+ */
+export type TaskState = "R" | "S" | "D" | "I" | "t" | "X";
 
 // kernel/sched/core.c sched_prio_to_weight[]
 // deno-fmt-ignore
