@@ -137,6 +137,12 @@ export function* signal(sig: number, handler: Disposition): UserCall<number> {
   return (yield op("signal", [sig, 2], { handler: handler as SignalHandler })) as number;
 }
 
+/** exit(status): flush stdout and end the process (from main or a signal handler). */
+export function* exit(status: number): UserCall<never> {
+  yield op("exit", [status]);
+  throw new Error("exit() returned");
+}
+
 /** usleep(us) */
 export function* usleep(us: number): UserCall<number> {
   yield sleepToken(us * 1000, "S", "hrtimer_nanosleep");

@@ -37,6 +37,7 @@ export type UserOpName =
   | "store"
   | "write"
   | "getpid"
+  | "exit"
   | "signal"
   | "nanosleep";
 
@@ -274,10 +275,11 @@ export class UserProcess {
 
   /**
    * unhandled_signal() (kernel/signal.c): the signal will take its default
-   * action or is ignored, the task is not dying, and no tracer decides.
-   * (is_global_init() is never true: user programs are not pid 1.)
+   * action or is ignored, the task is not dying, and no tracer decides;
+   * is_global_init() (pid 1) always counts as unhandled.
    */
   unhandledSignal(sig: number): boolean {
+    if (this.pid === 1) return true;
     const h = this.action(sig);
     if (h !== SIG_IGN && h !== SIG_DFL) return false;
     if (this.pending.some((s) => s.sig === SIGKILL)) return false;
@@ -383,6 +385,11 @@ export class UserProgramBody implements Body {
           }
           const tok = r.value as UserOp | SleepToken | undefined;
           if (tok && typeof tok === "object" && "kind" in tok) {
+            if (tok.kind === "uop" && tok.op === "exit") {
+              // exit(): stdio is flushed, then exit_group()
+              p.flush();
+              return this.#exit(cpu, exitedStatus(tok.args[0] ?? 0));
+            }
             if (tok.kind === "uop") return this.#execute(tok);
             if (tok.kind === "sleep") return cpu.sleep(tok);
           }
