@@ -590,3 +590,23 @@ Deno.test("the same seed gives the same addresses and lines; another seed moves 
   assert.deepEqual(a.k.log.dmesg(), b.k.log.dmesg());
   assert.notEqual(a.p.image.text.start, c.p.image.text.start);
 });
+
+Deno.test("tracepoints: exceptions:page_fault_user, signal:signal_generate, signal:signal_deliver", async () => {
+  const { k, p } = await run("null_deref", divLoad, {
+    before: (k) => (k.trace.enabled = true),
+  });
+  const text = k.trace.format(k.cpus.length);
+  const ip = (p.image.text.start + 0x13d).toString(16);
+  // TP_printk("address=%ps ip=%ps error_code=0x%lx"): no symbol, so %ps prints 0x%lx
+  assert.match(text, new RegExp(`page_fault_user: address=0x0 ip=0x${ip} error_code=0x4\n`));
+  // TP_printk("sig=%d errno=%d code=%d comm=%s pid=%d grp=%d res=%d"); SEGV_MAPERR = 1
+  assert.match(
+    text,
+    new RegExp(`signal_generate: sig=11 errno=0 code=1 comm=null_deref pid=${p.pid} grp=0 res=0\n`),
+  );
+  // TP_printk("sig=%d errno=%d code=%d sa_handler=%lx sa_flags=%lx"); SIG_DFL = 0
+  assert.match(text, /signal_deliver: sig=11 errno=0 code=1 sa_handler=0 sa_flags=0\n/);
+  // in that order
+  assert.ok(text.indexOf("page_fault_user") < text.indexOf("signal_generate"));
+  assert.ok(text.indexOf("signal_generate") < text.indexOf("signal_deliver"));
+});

@@ -18,11 +18,35 @@
 
 import { type Body, DONE, GeneratorBody, type SleepToken, sleepToken } from "../../core/body.ts";
 import { serviceKey } from "../../core/bus.ts";
+import { defineTraceEvent } from "../../core/trace.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import { kprintf } from "../../core/printk.ts";
 import type { Task } from "../../core/sched.ts";
 import { defaultAction, exitedStatus, SI_KERNEL, SIGKILL, signaledStatus } from "./signal.ts";
+
+/**
+ * signal:signal_generate (include/trace/events/signal.h):
+ * `sig=%d errno=%d code=%d comm=%s pid=%d grp=%d res=%d`.
+ */
+export const signal_generate = defineTraceEvent<
+  { sig: number; code: number; comm: string; pid: number; grp: number; res: number }
+>(
+  "signal",
+  "signal_generate",
+  (a) =>
+    `sig=${a.sig} errno=0 code=${a.code} comm=${a.comm} pid=${a.pid} grp=${a.grp} res=${a.res}`,
+);
+
+/**
+ * signal:signal_deliver (include/trace/events/signal.h):
+ * `sig=%d errno=%d code=%d sa_handler=%lx sa_flags=%lx`.
+ */
+export const signal_deliver = defineTraceEvent<{ sig: number; code: number; handler: number }>(
+  "signal",
+  "signal_deliver",
+  (a) => `sig=${a.sig} errno=0 code=${a.code} sa_handler=${a.handler.toString(16)} sa_flags=0`,
+);
 
 /** Names of the operations a user program can perform. */
 export type UserOpName =
@@ -239,6 +263,9 @@ export class UserProcess {
   status: number | undefined;
   /** Signal of the current ptrace stop (0 when not stopped). */
   stopSig = 0;
+  /** Signal and si_code of the last ptrace stop. */
+  stopSigSeen = 0;
+  stopCode = 0;
   /** Signal the tracer resumes with (0: discard). */
   resumeSig = 0;
   /** Set when a core file was written. */
@@ -294,6 +321,18 @@ export class UserProcess {
   forceSig(sig: number, code = SI_KERNEL, addr = 0): void {
     if (this.action(sig) === SIG_IGN) this.actions[sig] = SIG_DFL;
     this.pending.push({ sig, code, addr });
+    const k = this.kernel;
+    if (k.trace.enabled) {
+      // send_signal_locked(.., PIDTYPE_PID): grp 0, res TRACE_SIGNAL_DELIVERED (0)
+      k.traceEvent(signal_generate, {
+        sig,
+        code,
+        comm: this.comm,
+        pid: this.pid,
+        grp: 0,
+        res: 0,
+      });
+    }
   }
 
   /** Append to stdout (line-buffered, as a terminal). */
@@ -407,12 +446,14 @@ export class UserProgramBody implements Body {
           // get_signal() -> ptrace_signal(): a traced task stops for its tracer
           if (p.tracer && s.sig !== SIGKILL) {
             p.stopSig = s.sig;
+            p.stopSigSeen = s.sig;
+            p.stopCode = s.code;
             this.#phase = AFTER_STOP;
             p.tracer.onStop?.(p, s.sig);
             p.kernel.sched.wakeUp(p.tracer.task);
             return cpu.sleep(sleepToken(Infinity, "t", "ptrace_stop"));
           }
-          const r = this.#deliver(cpu, s.sig);
+          const r = this.#deliver(cpu, s.sig, s.code);
           if (r !== undefined) return r;
           continue;
         }
@@ -422,7 +463,8 @@ export class UserProgramBody implements Body {
           p.resumeSig = 0;
           this.#phase = SIGNAL;
           if (sig) {
-            const r = this.#deliver(cpu, sig);
+            // ptrace_signal(): a signal the tracer injects is SI_USER unless it is the stop's own
+            const r = this.#deliver(cpu, sig, sig === p.stopSigSeen ? p.stopCode : 0);
             if (r !== undefined) return r;
           }
           continue;
@@ -480,9 +522,15 @@ export class UserProgramBody implements Body {
    * Deliver `sig` by its disposition. Returns a step result when the task
    * dies (DONE), or undefined to go on.
    */
-  #deliver(cpu: Cpu, sig: number): number | undefined {
+  #deliver(cpu: Cpu, sig: number, code: number): number | undefined {
     const p = this.p;
     const h = p.action(sig);
+    const k = p.kernel;
+    if (k.trace.enabled) {
+      // get_signal(): trace_signal_deliver(signr, &ksig->info, ka); SIG_DFL 0, SIG_IGN 1
+      const handler = h === SIG_DFL ? 0 : h === SIG_IGN ? 1 : p.image.text.start + 0x149;
+      k.traceEvent(signal_deliver, { sig, code, handler });
+    }
     if (typeof h === "function") {
       // handle_signal(): run the handler on the user stack; rt_sigreturn
       // returns to the interrupted ip (the faulting instruction for a fault)

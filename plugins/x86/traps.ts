@@ -22,6 +22,7 @@
 
 import type { Kernel } from "../../core/kernel.ts";
 import type { Random } from "../../core/random.ts";
+import { defineTraceEvent } from "../../core/trace.ts";
 import { printk_ratelimit } from "../signal/ratelimit.ts";
 import {
   type ArchFault,
@@ -77,6 +78,20 @@ export const X86_PF_WRITE = 1 << 1;
 export const X86_PF_USER = 1 << 2;
 export const X86_PF_RSVD = 1 << 3;
 export const X86_PF_INSTR = 1 << 4;
+
+/**
+ * exceptions:page_fault_user (arch/x86/include/asm/trace/exceptions.h):
+ * `address=%ps ip=%ps error_code=0x%lx`; %ps of an address without a
+ * kernel symbol prints `0x%lx`.
+ */
+export const page_fault_user = defineTraceEvent<{ address: number; ip: number; error: number }>(
+  "exceptions",
+  "page_fault_user",
+  (a) =>
+    `address=0x${a.address.toString(16)} ip=0x${a.ip.toString(16)} error_code=0x${
+      a.error.toString(16)
+    }`,
+);
 
 /** How the CPU reports an exception (Intel SDM vol. 3, 6.5). */
 export type ExceptionClass = "fault" | "trap" | "abort" | "interrupt" | "reserved";
@@ -492,6 +507,9 @@ export class X86Traps implements UserArch {
     this.#enter();
     const ip = this.ipOf(p, op);
     p.lastIp = ip;
+    const k = this.kernel;
+    // exc_page_fault() -> trace_page_fault_entries(), with the hardware error code
+    if (k.trace.enabled) k.traceEvent(page_fault_user, { address: addr, ip, error });
     // sanitize_error_code(): a user access to a kernel address is reported as a protection fault
     if (addr >= TASK_SIZE_MAX) error |= X86_PF_PROT;
     if (processes(this.kernel).showUnhandledSignals) this.showSignalMsg(p, op, addr, ip, error);
