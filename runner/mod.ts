@@ -245,6 +245,11 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     }
     const file = resolveRelative(scenarioFile, ps.path);
     try {
+      try {
+        await Deno.stat(file);
+      } catch {
+        throw new Error(`no such file ${file}`);
+      }
       const mod = await import(fileUrl(file));
       const main = mod.default;
       if (typeof main !== "function" || main.constructor?.name !== "GeneratorFunction") {

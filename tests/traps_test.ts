@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import type { Kernel } from "../core/kernel.ts";
-import { loadMachine } from "../runner/mod.ts";
+import { loadMachine, runScenario } from "../runner/mod.ts";
+import { loadScenarioSpec } from "../config/scenario.ts";
 import {
   type ExecOptions,
   type JobResult,
@@ -609,4 +610,52 @@ Deno.test("tracepoints: exceptions:page_fault_user, signal:signal_generate, sign
   // in that order
   assert.ok(text.indexOf("page_fault_user") < text.indexOf("signal_generate"));
   assert.ok(text.indexOf("signal_generate") < text.indexOf("signal_deliver"));
+});
+
+// ---- scenario files ----
+
+Deno.test("runScenario reports bad programs: entries with file:line:col", async () => {
+  await assert.rejects(
+    () => runScenario("machines/pc.yaml", { scenario: "tests/fixtures/bad_programs.yaml" }),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        'tests/fixtures/bad_programs.yaml:4:11: error at programs[0].path: cannot load program "programs/no_such_program.ts": no such file tests/fixtures/programs/no_such_program.ts\n' +
+          "  hint: a program is a TypeScript file: export default function* main() { ... }\n" +
+          'tests/fixtures/bad_programs.yaml:5:11: error at programs[1].path: cannot load program "drivers/not_a_program.ts": its default export is not a generator function main()\n' +
+          "  hint: a program is a TypeScript file: export default function* main() { ... }",
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("loadScenarioSpec checks programs: keys and times", () => {
+  assert.throws(
+    () =>
+      loadScenarioSpec(
+        "name: x\nduration_ms: 10\nprograms:\n  - { path: a.ts, at_ms: 20, trace: true }\n",
+        "s.yaml",
+      ),
+    (e: Error) => {
+      assert.match(
+        e.message,
+        /^s\.yaml:4:26: error at programs\[0\]\.at_ms: program at 20 ms comes after the end$/m,
+      );
+      assert.match(
+        e.message,
+        /^s\.yaml:4:30: error at programs\[0\]\.trace: unknown key "trace"$/m,
+      );
+      assert.match(e.message, /hint: did you mean "traced"\?/);
+      return true;
+    },
+  );
+});
+
+Deno.test("a scenario run is byte-identical twice: shell transcript and dmesg", async () => {
+  const a = await runScenario("machines/pc.yaml", { scenario: "scenarios/int3.yaml" });
+  const b = await runScenario("machines/pc.yaml", { scenario: "scenarios/int3.yaml" });
+  assert.deepEqual(a.shell, b.shell);
+  assert.equal(a.dmesg, b.dmesg);
+  assert.equal(a.programs[0].exitStatus, 133);
 });
