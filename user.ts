@@ -74,6 +74,15 @@ export function* ud2(): UserCall<void> {
   yield op("ud2", []);
 }
 
+/**
+ * `__asm__("int $n")`: a software interrupt. Only the DPL-3 gates (3, 4) are
+ * reachable from user mode; any other vector is a #GP with error code
+ * `(n << 3) | 2`.
+ */
+export function* int_n(n: number): UserCall<void> {
+  yield op("int", [n]);
+}
+
 /** Raise exception `vector` (0–31) at this point, for experiments with the whole table. */
 export function* raise_exception(vector: number, error_code = 0): UserCall<void> {
   yield op("exception", [vector, error_code]);

@@ -33,6 +33,7 @@ import {
 import {
   ELF_ET_DYN_BASE,
   EXCEPTIONS,
+  idtGate,
   TASK_SIZE_MAX,
   X86_TRAP_AC,
   X86_TRAP_BP,
@@ -47,6 +48,7 @@ import {
   exit,
   inb,
   int3,
+  int_n,
   ioperm,
   load,
   outb,
@@ -658,4 +660,57 @@ Deno.test("a scenario run is byte-identical twice: shell transcript and dmesg", 
   assert.deepEqual(a.shell, b.shell);
   assert.equal(a.dmesg, b.dmesg);
   assert.equal(a.programs[0].exitStatus, 133);
+});
+
+// ---- IDT gates and int $n ----
+
+Deno.test("idtGate: DPL 3 only for #BP, #OF and int $0x80; IST stacks for NMI, #DF, #DB, #MC, #VC", () => {
+  // arch/x86/kernel/idt.c: SYSG(X86_TRAP_OF), SYSG(X86_TRAP_BP), SYSG(IA32_SYSCALL_VECTOR)
+  const user = [...Array(256).keys()].filter((v) => idtGate(v).dpl === 3);
+  assert.deepEqual(user, [3, 4, 0x80]);
+  // ISTG(X86_TRAP_NMI, .., IST_INDEX_NMI), ISTG(X86_TRAP_DF, ..), ISTG(X86_TRAP_DB, ..),
+  // ISTG(X86_TRAP_MC, ..), ISTG(X86_TRAP_VC, ..)
+  assert.deepEqual(
+    [2, 8, 1, 18, 29].map((v) => idtGate(v).ist),
+    ["IST_INDEX_NMI", "IST_INDEX_DF", "IST_INDEX_DB", "IST_INDEX_MCE", "IST_INDEX_VC"],
+  );
+  assert.equal(idtGate(X86_TRAP_GP).ist, undefined);
+});
+
+Deno.test("int $n from user mode: a DPL-0 gate is #GP((n << 3) | 2), int $3 is #BP past the insn", async () => {
+  const gp0 = await run("i0", function* () {
+    yield* int_n(0);
+  });
+  // (0 << 3) | 2 = 2: the IDT bit of the selector error code
+  assert.match(gp0.log[0], /\] general protection fault ip:[0-9a-f]+ sp:[0-9a-f]+ error:2 in i0\[/);
+  const gp13 = await run("i13", function* () {
+    yield* int_n(13);
+  });
+  // (13 << 3) | 2 = 0x6a
+  assert.match(gp13.log[0], / error:6a in i13\[/);
+  const bp = await run("i3", function* () {
+    yield* int_n(3);
+  });
+  // CD 03 is two bytes: ip = 0x1131 + 2
+  const t = bp.p.image.text.start;
+  assert.match(bp.log[0], new RegExp(`\\] trap int3 ip:${hex(t + 0x133)} `));
+  const of = await run("i4", function* () {
+    yield* int_n(4);
+  });
+  assert.match(of.log[0], /\] trap overflow ip:/);
+  assert.equal(WTERMSIG(of.p.status!), SIGSEGV);
+});
+
+Deno.test("show_signal and show_signal_msg share printk_ratelimit_state; the next caller names itself", async () => {
+  const s = await shell([
+    { file: "div_by_zero", main: divMain, repeat: 11 },
+    { file: "null_deref", main: divLoad, atNs: 6000e6 },
+  ], 7000);
+  s.runTo(7000);
+  const lines = dmesgAfterBoot(s.k);
+  // 10 allowed, the 11th suppressed; after the interval the segfault path prints first
+  assert.equal(lines.length, 13);
+  assert.equal(lines[10], "show_signal_msg: 1 callbacks suppressed");
+  assert.match(lines[11], /^null_deref\[\d+\]: segfault at 0 /);
+  assert.match(lines[12], /^Code: /);
 });

@@ -53,6 +53,7 @@ export type UserOpName =
   | "div"
   | "int3"
   | "ud2"
+  | "int"
   | "exception"
   | "outb"
   | "inb"

@@ -157,7 +157,7 @@ export const EXCEPTIONS: readonly ExceptionInfo[] = [
   // exc_double_fault: "PANIC: double fault" + die()
   row(8, "#DF", "exc_double_fault", undefined, 0, 0, "abort", true),
   // exc_coproc_segment_overrun: do_error_trap(.., "coprocessor segment overrun", .., SIGFPE, 0, NULL)
-  row(9, "#MF", "exc_coproc_segment_overrun", "coprocessor segment overrun", SIGFPE, 0, "abort"),
+  row(9, "-", "exc_coproc_segment_overrun", "coprocessor segment overrun", SIGFPE, 0, "abort"),
   // exc_invalid_tss: do_error_trap(regs, error_code, "invalid TSS", X86_TRAP_TS, SIGSEGV, 0, NULL)
   row(10, "#TS", "exc_invalid_tss", "invalid TSS", SIGSEGV, 0, "fault", true),
   // exc_segment_not_present: .. "segment not present", X86_TRAP_NP, SIGBUS ..
@@ -192,6 +192,40 @@ export const EXCEPTIONS: readonly ExceptionInfo[] = [
   R(31),
 ];
 
+/** An IDT gate as arch/x86/kernel/idt.c sets it up (64-bit). */
+export interface IdtGate {
+  /** Descriptor privilege level: 3 lets user code reach it with `int n` (SYSG). */
+  dpl: 0 | 3;
+  /** Interrupt stack table entry (ISTG), when the entry switches stacks. */
+  ist?: "IST_INDEX_DF" | "IST_INDEX_NMI" | "IST_INDEX_DB" | "IST_INDEX_MCE" | "IST_INDEX_VC";
+}
+
+/**
+ * def_idts[] / early_idts[] (arch/x86/kernel/idt.c): every gate is an
+ * interrupt gate (IF cleared on entry); SYSG ones have DPL 3 (#BP, #OF and
+ * the IA32 `int $0x80` entry), ISTG ones run on their own stack.
+ */
+export function idtGate(vector: number): IdtGate {
+  switch (vector) {
+    case X86_TRAP_BP:
+    case X86_TRAP_OF:
+    case 0x80: // IA32_SYSCALL_VECTOR, entry_INT80_compat
+      return { dpl: 3 };
+    case X86_TRAP_NMI:
+      return { dpl: 0, ist: "IST_INDEX_NMI" };
+    case X86_TRAP_DF:
+      return { dpl: 0, ist: "IST_INDEX_DF" };
+    case X86_TRAP_DB:
+      return { dpl: 0, ist: "IST_INDEX_DB" };
+    case X86_TRAP_MC:
+      return { dpl: 0, ist: "IST_INDEX_MCE" };
+    case X86_TRAP_VC:
+      return { dpl: 0, ist: "IST_INDEX_VC" };
+    default:
+      return { dpl: 0 };
+  }
+}
+
 // ---- the user address space (x86_64) ----
 
 /** TASK_SIZE_MAX with 4-level paging: (1 << 47) - PAGE_SIZE. */
@@ -220,6 +254,7 @@ const IP_OFFSET: Partial<Record<string, number>> = {
   inb: 0x140,
   int3: 0x182,
   ud2: 0x131,
+  int: 0x131,
   load: 0x13d,
   store: 0x13d,
 };
@@ -329,6 +364,18 @@ export class X86Traps implements UserArch {
         return this.trap(p, X86_TRAP_BP, 0, "int3");
       case "ud2":
         return this.trap(p, X86_TRAP_UD, 0, "ud2");
+      case "int": {
+        // `int $n` (CD ib): a gate with DPL < CPL 3 is a #GP whose error code
+        // names the IDT entry: (n << 3) | 2 (the IDT bit); SDM vol. 3, 6.13
+        const n = a[0] & 0xff;
+        if (idtGate(n).dpl < 3) return this.trap(p, X86_TRAP_GP, (n << 3) | 2, "int");
+        if (n === 0x80) {
+          k.notImplemented("int $0x80 (IA32 system calls)");
+          return 0;
+        }
+        // a software interrupt is a trap: ip is past the 2-byte instruction
+        return this.trap(p, n, 0, "int", 2);
+      }
       case "exception":
         if (!(a[0] >= 0 && a[0] < 32)) {
           k.notImplemented(`exception vector ${a[0]} (only 0-31 are exceptions)`);
@@ -420,12 +467,12 @@ export class X86Traps implements UserArch {
    * A user-mode exception other than #PF, handled as its traps.c handler
    * does. Returns the fault for the process body.
    */
-  trap(p: UserProcess, vector: number, errorCode: number, op: string): ArchFault {
+  trap(p: UserProcess, vector: number, errorCode: number, op: string, len = 0): ArchFault {
     this.#enter();
     const e = EXCEPTIONS[vector];
-    const ip = this.ipOf(p, op);
+    const ip = this.ipOf(p, op) + len;
     p.lastIp = ip;
-    const restart = e.cls !== "trap";
+    const restart = e.cls !== "trap" && len === 0;
     if (e.signal === 0) {
       this.kernel.notImplemented(`${e.mnemonic} (vector ${vector}) from user mode`);
       return { fault: true, restart: false };
