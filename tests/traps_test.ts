@@ -714,3 +714,17 @@ Deno.test("show_signal and show_signal_msg share printk_ratelimit_state; the nex
   assert.match(lines[11], /^null_deref\[\d+\]: segfault at 0 /);
   assert.match(lines[12], /^Code: /);
 });
+
+Deno.test("a handler that returns from a fault runs the faulting instruction again", async () => {
+  // rt_sigreturn restores the saved ip, which for #DE is the idiv itself: it faults again
+  let calls = 0;
+  const { p, log } = await run("again", function* () {
+    yield* signal(SIGFPE, () => void calls++);
+    yield* div(1, 0);
+    calls = -1000; // never reached
+  }, { ms: 10 });
+  assert.ok(calls > 100, `handler ran ${calls} times`);
+  assert.deepEqual(log, []);
+  assert.equal(p.status, undefined);
+  assert.equal(p.task.state, "R");
+});

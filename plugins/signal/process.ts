@@ -389,8 +389,6 @@ export class UserProgramBody implements Body {
   #phase = RUN;
   /** The faulting op to run again after the signal (a fault, not a trap). */
   #restart: UserOp | undefined;
-  /** Depth of the handler frame to return from to the faulting op. */
-  #handlerDepth: number[] = [];
 
   constructor(readonly p: UserProcess, it: Generator<unknown, unknown, unknown>) {
     this.label = p.file;
@@ -536,10 +534,12 @@ export class UserProgramBody implements Body {
       // handle_signal(): run the handler on the user stack; rt_sigreturn
       // returns to the interrupted ip (the faulting instruction for a fault)
       const g = h(sig);
-      this.#handlerRestart.push(this.#faulted);
-      this.#faulted = undefined;
-      if (g && typeof g === "object" && "next" in g) this.#stack.push(g);
-      else this.#restart = this.#handlerRestart.pop();
+      if (g && typeof g === "object" && "next" in g) {
+        this.#handlerRestart.push(this.#faulted);
+        this.#faulted = undefined;
+        this.#stack.push(g);
+      }
+      // a plain function handler has run already; #faulted stays for the restart
       return undefined;
     }
     if (h === SIG_IGN) return undefined;

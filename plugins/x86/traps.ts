@@ -38,7 +38,6 @@ import {
   SIGILL,
   SIGSEGV,
   SIGTRAP,
-  TRAP_BRKPT,
   type UserArch,
   UserArchKey,
   type UserOp,
@@ -621,5 +620,3 @@ export function setupTraps(k: Kernel): X86Traps {
   processes(k); // registers /proc/sys/debug/exception-trace
   return t;
 }
-
-export { TRAP_BRKPT };
