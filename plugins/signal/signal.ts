@@ -61,6 +61,7 @@ export const ILL_ILLOPC = 1;
 export const ILL_ILLOPN = 2;
 export const FPE_INTDIV = 1;
 export const FPE_INTOVF = 2;
+export const FPE_FLTDIV = 3;
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const BUS_ADRALN = 1;

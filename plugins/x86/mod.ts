@@ -7,6 +7,9 @@
  * In PIC mode the vector comes from an interrupt-acknowledge cycle of the
  * device driving the CPU's INTR pin (the master i8259).
  *
+ * Exceptions 0–31 and user mode (the `traps:` lines, signals, ioperm) are
+ * in traps.ts.
+ *
  * @module
  */
 

@@ -27,6 +27,7 @@ import { printk_ratelimit } from "../signal/ratelimit.ts";
 import {
   type ArchFault,
   BUS_ADRALN,
+  FPE_FLTDIV,
   FPE_INTDIV,
   ILL_ILLOPN,
   processes,
@@ -168,14 +169,15 @@ export const EXCEPTIONS: readonly ExceptionInfo[] = [
   // exc_page_fault -> bad_area: show_signal_msg() "segfault at", SIGSEGV SEGV_MAPERR/ACCERR
   row(14, "#PF", "exc_page_fault", undefined, SIGSEGV, SEGV_MAPERR, "fault", true),
   row(15, "-", "exc_spurious_interrupt_bug", undefined, 0, 0, "reserved"),
-  // exc_coprocessor_error -> math_error(): force_sig_fault(SIGFPE, fpu code), no traps: line
-  row(16, "#MF", "exc_coprocessor_error", undefined, SIGFPE, 0, "fault"),
+  // exc_coprocessor_error -> math_error(): force_sig_fault(SIGFPE, fpu__exception_code(), ..),
+  // no traps: line; the code comes from the FPU status word: the model takes a zero divide
+  row(16, "#MF", "exc_coprocessor_error", undefined, SIGFPE, FPE_FLTDIV, "fault"),
   // exc_alignment_check: do_trap(X86_TRAP_AC, SIGBUS, "alignment check", .., BUS_ADRALN, NULL)
   row(17, "#AC", "exc_alignment_check", "alignment check", SIGBUS, BUS_ADRALN, "fault", true),
   // exc_machine_check: MCE handling (counted in the MCE row), not a user signal here
   row(18, "#MC", "exc_machine_check", undefined, 0, 0, "abort"),
   // exc_simd_coprocessor_error -> math_error(): SIGFPE, no traps: line
-  row(19, "#XM", "exc_simd_coprocessor_error", undefined, SIGFPE, 0, "fault"),
+  row(19, "#XM", "exc_simd_coprocessor_error", undefined, SIGFPE, FPE_FLTDIV, "fault"),
   row(20, "#VE", "exc_virtualization_exception", undefined, 0, 0, "fault"),
   // exc_control_protection (CET user shadow stacks: 6.6+; SIGSEGV SEGV_CPERR)
   row(21, "#CP", "exc_control_protection", undefined, 0, 0, "fault", true),
