@@ -728,3 +728,14 @@ Deno.test("a handler that returns from a fault runs the faulting instruction aga
   assert.equal(p.status, undefined);
   assert.equal(p.task.state, "R");
 });
+
+Deno.test("/proc/PID/status: Z (zombie) until the parent waits, then gone", async () => {
+  const k = await boot();
+  const p = processes(k).exec({ file: "z", main: divMain });
+  for (const c of k.cpus) c.start();
+  k.runUntil(10e6);
+  // no parent waits here: the dead task stays a zombie
+  assert.match(k.procfs.read(`/proc/${p.pid}/status`)!, /^State:\tZ \(zombie\)$/m);
+  p.reap();
+  assert.equal(k.procfs.read(`/proc/${p.pid}/status`), undefined);
+});

@@ -18,19 +18,30 @@
 
 import { type Body, DONE, GeneratorBody, type SleepToken, sleepToken } from "../../core/body.ts";
 import { serviceKey } from "../../core/bus.ts";
-import { defineTraceEvent } from "../../core/trace.ts";
+import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
+import type { ServiceKey } from "../../core/bus.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import { kprintf } from "../../core/printk.ts";
 import type { Task } from "../../core/sched.ts";
 import { defaultAction, exitedStatus, SI_KERNEL, SIGKILL, signaledStatus } from "./signal.ts";
 
+/** Arguments of signal:signal_generate. */
+export interface SignalGenerateArgs {
+  sig: number;
+  code: number;
+  comm: string;
+  pid: number;
+  grp: number;
+  res: number;
+}
+
 /**
  * signal:signal_generate (include/trace/events/signal.h):
  * `sig=%d errno=%d code=%d comm=%s pid=%d grp=%d res=%d`.
  */
-export const signal_generate = defineTraceEvent<
-  { sig: number; code: number; comm: string; pid: number; grp: number; res: number }
+export const signal_generate: TraceEventType<SignalGenerateArgs> = defineTraceEvent<
+  SignalGenerateArgs
 >(
   "signal",
   "signal_generate",
@@ -42,11 +53,12 @@ export const signal_generate = defineTraceEvent<
  * signal:signal_deliver (include/trace/events/signal.h):
  * `sig=%d errno=%d code=%d sa_handler=%lx sa_flags=%lx`.
  */
-export const signal_deliver = defineTraceEvent<{ sig: number; code: number; handler: number }>(
-  "signal",
-  "signal_deliver",
-  (a) => `sig=${a.sig} errno=0 code=${a.code} sa_handler=${a.handler.toString(16)} sa_flags=0`,
-);
+export const signal_deliver: TraceEventType<{ sig: number; code: number; handler: number }> =
+  defineTraceEvent<{ sig: number; code: number; handler: number }>(
+    "signal",
+    "signal_deliver",
+    (a) => `sig=${a.sig} errno=0 code=${a.code} sa_handler=${a.handler.toString(16)} sa_flags=0`,
+  );
 
 /** Names of the operations a user program can perform. */
 export type UserOpName =
@@ -68,8 +80,11 @@ export type UserOpName =
 
 /** One operation of a user program (yielded; see the user API in user.ts). */
 export interface UserOp {
+  /** Marks a user operation among the tokens a program yields. */
   readonly kind: "uop";
+  /** Which operation. */
   readonly op: UserOpName;
+  /** Its integer arguments, in the C call's order. */
   readonly args: readonly number[];
   /** Text of a write(). */
   readonly text?: string;
@@ -95,7 +110,9 @@ export type UserMain = (argv: string[]) => Generator<unknown, number | void, unk
 
 /** One mapping of the address space (`struct vm_area_struct` in small). */
 export interface Vma {
+  /** vm_start */
   start: number;
+  /** vm_end (exclusive) */
   end: number;
   /** "r--", "r-x", "rw-". */
   perms: string;
@@ -105,6 +122,7 @@ export interface Vma {
 
 /** The process image the architecture lays out at exec. */
 export interface ProcessImage {
+  /** Mappings sorted by address. */
   vmas: Vma[];
   /** The text (r-x) mapping. */
   text: Vma;
@@ -114,6 +132,7 @@ export interface ProcessImage {
 
 /** A fault the architecture raised for an operation. */
 export interface ArchFault {
+  /** Marks a fault result. */
   readonly fault: true;
   /**
    * True for faults (the saved ip is the faulting instruction, which runs
@@ -137,12 +156,15 @@ export interface UserArch {
 }
 
 /** Service key under which an arch plugin provides {@linkcode UserArch}. */
-export const UserArchKey = serviceKey<UserArch>("user-arch");
+export const UserArchKey: ServiceKey<UserArch> = serviceKey<UserArch>("user-arch");
 
 /** A pending signal (`struct kernel_siginfo` in small). */
 export interface SigInfo {
+  /** si_signo */
   sig: number;
+  /** si_code */
   code: number;
+  /** si_addr */
   addr: number;
 }
 
@@ -158,7 +180,9 @@ export interface Tracer {
 export interface ExecOptions {
   /** The program file's basename (argv[0] without "./"; comm is its first 15 chars). */
   file: string;
+  /** The program. */
   main: UserMain;
+  /** argv (default `["./<file>"]`). */
   argv?: string[];
   /** randomize_va_space (ASLR) for this exec; gdb turns it off. */
   aslr?: boolean;
@@ -178,7 +202,8 @@ export interface ExecOptions {
 
 /** Per-machine state of user processes. */
 export class Processes {
-  readonly byPid = new Map<number, UserProcess>();
+  /** Every process exec'd on this machine, by pid. */
+  readonly byPid: Map<number, UserProcess> = new Map();
   /** show_unhandled_signals (sysctl debug.exception-trace; x86 default 1, arch/x86/mm/fault.c). */
   showUnhandledSignals = 1;
 
@@ -242,11 +267,17 @@ const STATE_TEXT: Record<string, string> = {
 
 /** A user process (one thread). */
 export class UserProcess {
+  /** The user task running it. */
   task!: Task;
+  /** The program file's basename. */
   readonly file: string;
+  /** Its address space. */
   readonly image: ProcessImage;
+  /** Has CAP_SYS_RAWIO. */
   readonly root: boolean;
+  /** A core is written on a coredump signal. */
   readonly coreDump: boolean;
+  /** The task's body. */
   readonly body: UserProgramBody;
   /** sighand->action[], by signal number. */
   readonly actions: Disposition[] = [];
@@ -271,8 +302,10 @@ export class UserProcess {
   resumeSig = 0;
   /** Set when a core file was written. */
   coreDumped = false;
+  /** Where stdout lines go. */
   readonly stdout: (line: string) => void;
   #outBuf = "";
+  /** The task that waits for it (the shell, or gdb). */
   readonly parent: Task | undefined;
 
   constructor(readonly procs: Processes, readonly arch: UserArch, opts: ExecOptions) {
@@ -286,12 +319,15 @@ export class UserProcess {
     this.body = new UserProgramBody(this, opts.main(opts.argv ?? [`./${opts.file}`]));
   }
 
+  /** Its pid. */
   get pid(): number {
     return this.task.pid;
   }
+  /** Its comm (the file name, 15 characters at most). */
   get comm(): string {
     return this.task.comm;
   }
+  /** Its machine's kernel. */
   get kernel(): Kernel {
     return this.procs.kernel;
   }
@@ -368,13 +404,23 @@ export class UserProcess {
     this.kernel.sched.wakeUp(this.task);
   }
 
+  /** Set once the parent collected the exit status (wait4): the pid is gone. */
+  reaped = false;
+
+  /** The parent's wait4() collected the status: release_task(), /proc/<pid> goes away. */
+  reap(): void {
+    this.reaped = true;
+  }
+
   /** Files under /proc/<pid>/ (a subset of `status`). */
   procFile(rest: string): string | undefined {
-    if (rest !== "status") return undefined;
+    if (rest !== "status" || this.reaped) return undefined;
     const t = this.task;
     const tracer = this.tracer?.task.pid ?? 0;
     const ppid = this.parent?.pid ?? 0;
-    return `Name:\t${t.comm}\nState:\t${STATE_TEXT[t.state] ?? t.state}\nTgid:\t${t.pid}\n` +
+    // dead but not yet waited for: a zombie (EXIT_ZOMBIE)
+    const state = this.status !== undefined ? "Z (zombie)" : STATE_TEXT[t.state] ?? t.state;
+    return `Name:\t${t.comm}\nState:\t${state}\nTgid:\t${t.pid}\n` +
       `Pid:\t${t.pid}\nPPid:\t${ppid}\nTracerPid:\t${tracer}\n`;
   }
 }

@@ -103,6 +103,7 @@ function* runPlain(k: Kernel, shell: Task, job: ShellJob, out: (line: string) =>
     parent: shell,
   });
   yield* waitUntil(() => p.status !== undefined);
+  p.reap();
   return result(p, p.status!, []);
 }
 
@@ -148,6 +149,7 @@ function* runTraced(k: Kernel, shell: Task, job: ShellJob, out: (line: string) =
       tracee.ptraceCont(sig === SIGTRAP || sig === SIGINT ? 0 : sig);
     }
     const st = tracee.status!;
+    tracee.reap();
     if (WIFSIGNALED(st)) {
       out("");
       out(

@@ -22,7 +22,7 @@
 
 import type { Kernel } from "../../core/kernel.ts";
 import type { Random } from "../../core/random.ts";
-import { defineTraceEvent } from "../../core/trace.ts";
+import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
 import { printk_ratelimit } from "../signal/ratelimit.ts";
 import {
   type ArchFault,
@@ -84,14 +84,15 @@ export const X86_PF_INSTR = 1 << 4;
  * `address=%ps ip=%ps error_code=0x%lx`; %ps of an address without a
  * kernel symbol prints `0x%lx`.
  */
-export const page_fault_user = defineTraceEvent<{ address: number; ip: number; error: number }>(
-  "exceptions",
-  "page_fault_user",
-  (a) =>
-    `address=0x${a.address.toString(16)} ip=0x${a.ip.toString(16)} error_code=0x${
-      a.error.toString(16)
-    }`,
-);
+export const page_fault_user: TraceEventType<{ address: number; ip: number; error: number }> =
+  defineTraceEvent<{ address: number; ip: number; error: number }>(
+    "exceptions",
+    "page_fault_user",
+    (a) =>
+      `address=0x${a.address.toString(16)} ip=0x${a.ip.toString(16)} error_code=0x${
+        a.error.toString(16)
+      }`,
+  );
 
 /** How the CPU reports an exception (Intel SDM vol. 3, 6.5). */
 export type ExceptionClass = "fault" | "trap" | "abort" | "interrupt" | "reserved";
