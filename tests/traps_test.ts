@@ -428,6 +428,15 @@ Deno.test("each user-deliverable vector sends its signal; do_trap ones print 'tr
   }
 });
 
+Deno.test("a machine check is counted in the MCE row (mce_exception_count)", async () => {
+  const { k } = await run("mc", function* () {
+    yield* raise_exception(18);
+  });
+  const row = k.procfs.read("/proc/interrupts")!.split("\n").find((l) => l.includes("MCE:"))!;
+  // "%*s: " + "%10u " per CPU + "  Machine check exceptions"
+  assert.equal(row, "MCE:          1   Machine check exceptions");
+});
+
 Deno.test("exceptions are not counted in /proc/interrupts", async () => {
   const quiet = await run("idle", function* () {}, { ms: 50 });
   const noisy = await run("traps", function* () {

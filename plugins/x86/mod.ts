@@ -274,7 +274,7 @@ export function x86(options: Partial<Options> = {}): Plugin {
       impl.gi = k.bus.get(GenIrqKey);
       for (const cpu of k.cpus) cpu.arch = { irqEntry: (c, level) => impl.entry(c, level) };
       impl.gi.archShowInterrupts = (prec) => impl.showInterrupts(prec);
-      setupTraps(k); // exceptions 0-31 and user mode (traps.ts)
+      setupTraps(k, impl.irqStat); // exceptions 0-31 and user mode (traps.ts)
       impl.gi.archAckBadIrq = (irq) =>
         k.printk(3, `unexpected IRQ trap at vector ${irq.toString(16).padStart(2, "0")}`);
       // arch_probe_nr_irqs() (arch/x86/kernel/apic/vector.c):

@@ -316,9 +316,14 @@ function px(n: number): string {
 
 /** x86 user mode and its exceptions for one machine. */
 export class X86Traps implements UserArch {
+  /** ns one user-mode operation costs (a few instructions). */
   readonly opCostNs = 2;
 
-  constructor(readonly kernel: Kernel) {}
+  /** `irqStat`: the per-CPU irq_stat of the x86 plugin, for the exceptions Linux counts. */
+  constructor(
+    readonly kernel: Kernel,
+    readonly irqStat?: readonly { mce_exception_count: number }[],
+  ) {}
 
   #random: Random | undefined;
 
@@ -475,6 +480,11 @@ export class X86Traps implements UserArch {
     const ip = this.ipOf(p, op) + len;
     p.lastIp = ip;
     const restart = e.cls !== "trap" && len === 0;
+    if (vector === X86_TRAP_MC) {
+      // do_machine_check(): this_cpu_inc(mce_exception_count), the MCE row of /proc/interrupts
+      const stat = this.irqStat?.[this.kernel.thisCpu().id];
+      if (stat) stat.mce_exception_count++;
+    }
     if (e.signal === 0) {
       this.kernel.notImplemented(`${e.mnemonic} (vector ${vector}) from user mode`);
       return { fault: true, restart: false };
@@ -617,8 +627,11 @@ export class X86Traps implements UserArch {
 }
 
 /** Install x86 user mode on a machine (called by the x86 plugin's setup). */
-export function setupTraps(k: Kernel): X86Traps {
-  const t = new X86Traps(k);
+export function setupTraps(
+  k: Kernel,
+  irqStat?: readonly { mce_exception_count: number }[],
+): X86Traps {
+  const t = new X86Traps(k, irqStat);
   k.bus.provide(UserArchKey, t, "x86");
   processes(k); // registers /proc/sys/debug/exception-trace
   return t;
