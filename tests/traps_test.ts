@@ -748,3 +748,14 @@ Deno.test("/proc/PID/status: Z (zombie) until the parent waits, then gone", asyn
   p.reap();
   assert.equal(k.procfs.read(`/proc/${p.pid}/status`), undefined);
 });
+
+Deno.test("comm is cut to 15 characters (TASK_COMM_LEN 16); print_vma_addr names the whole file", async () => {
+  const { p, log } = await run("divide_by_zero_program", divMain);
+  assert.equal(p.comm, "divide_by_zero_");
+  assert.match(
+    log[0],
+    new RegExp(
+      `^traps: divide_by_zero_\\[${p.pid}\\] trap divide error .* in divide_by_zero_program\\[`,
+    ),
+  );
+});
