@@ -759,3 +759,16 @@ Deno.test("comm is cut to 15 characters (TASK_COMM_LEN 16); print_vma_addr names
     ),
   );
 });
+
+Deno.test("show_opcodes for a store: <c7> then the rest of main and _fini at the next 4-byte boundary", async () => {
+  const { log } = await run("st", function* () {
+    yield* store(0, 1);
+  });
+  // main: ... 48 8b 45 f8 | c7 00 01 00 00 00 (movl $1,(%rax)) b8 00 00 00 00 5d c3,
+  // .fini 4-aligned at 0x114c: f3 0f 1e fa 48 83 ec ...
+  assert.equal(
+    log[1].slice(log[1].indexOf("<")),
+    "<c7> 00 01 00 00 00 b8 00 00 00 00 5d c3 00 00 f3 0f 1e fa 48 83 ec",
+  );
+  assert.match(log[0], / error 6 in st\[/);
+});
