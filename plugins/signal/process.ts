@@ -16,13 +16,12 @@
  * @module
  */
 
-import { type Body, DONE, GeneratorBody, type SleepToken, sleepToken } from "../../core/body.ts";
+import { type Body, DONE, type SleepToken, sleepToken } from "../../core/body.ts";
 import { serviceKey } from "../../core/bus.ts";
 import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
 import type { ServiceKey } from "../../core/bus.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
-import { kprintf } from "../../core/printk.ts";
 import type { Task } from "../../core/sched.ts";
 import { defaultAction, exitedStatus, SI_KERNEL, SIGKILL, signaledStatus } from "./signal.ts";
 
@@ -172,8 +171,6 @@ export interface SigInfo {
 export interface Tracer {
   /** The tracer's task, woken when the tracee stops or exits. */
   task: Task;
-  /** Called when the tracee enters a ptrace stop with `sig`. */
-  onStop?(p: UserProcess, sig: number): void;
 }
 
 /** Options of exec. */
@@ -494,7 +491,6 @@ export class UserProgramBody implements Body {
             p.stopSigSeen = s.sig;
             p.stopCode = s.code;
             this.#phase = AFTER_STOP;
-            p.tracer.onStop?.(p, s.sig);
             p.kernel.sched.wakeUp(p.tracer.task);
             return cpu.sleep(sleepToken(Infinity, "t", "ptrace_stop"));
           }
@@ -612,14 +608,4 @@ export class UserProgramBody implements Body {
 /** sleep until `cond()` holds: a loop of interruptible sleeps (wait_event in small). */
 export function* waitUntil(cond: () => boolean, caller = "do_wait"): Generator<SleepToken, void> {
   while (!cond()) yield sleepToken(Infinity, "S", caller);
-}
-
-/** A generator body for internal user tasks (shell, debugger). */
-export function userTaskBody(g: Generator<unknown, unknown, unknown>, label: string): Body {
-  return new GeneratorBody(g, label);
-}
-
-/** printf(fmt, ...) text (the kernel's printf subset serves as libc's here). */
-export function formatUser(fmt: string, args: unknown[]): string {
-  return kprintf(fmt, args);
 }
