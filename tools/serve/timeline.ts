@@ -68,8 +68,17 @@ export class Timeline {
     this.lost += lost;
     for (const e of entries) this.#feed(e, out);
     this.cursor = this.#k.trace.written;
+    // Close each CPU's task span at now (and reopen it), so a task that runs
+    // on shows as it goes instead of only once another replaces it.
     const now = this.#k.now;
-    for (const c of this.#k.cpus) this.#task(c.id, c.current.comm, c.current.pid, now, out);
+    for (const c of this.#k.cpus) {
+      this.#task(c.id, c.current.comm, c.current.pid, now, out);
+      const t = this.#cpus[c.id].task!;
+      if (now > t.start) {
+        out.push({ cpu: c.id, lane: "task", name: `${t.name}/${t.pid}`, start: t.start, end: now });
+        t.start = now;
+      }
+    }
     if (out.length > max) {
       this.lost += out.length - max;
       return out.slice(out.length - max);
