@@ -46,6 +46,14 @@ Deno.test({
     Deno.env.set("__IS_WSL_TEST__", "1");
     const { chromium } = await import("playwright-core");
     const srv = await startServer({ machine: "machines/pc.yaml", port: 0, tickMs: 100 });
+    // a writable view, as a plugin would register one (genirq's smp_affinity on SMP machines):
+    // it takes one decimal digit and answers -EINVAL to anything else
+    let knob = "0\n";
+    srv.sim.kernel.procfs.register("/proc/irqlab_knob", () => knob, (d) => {
+      if (!/^\d\n?$/.test(d)) return -22;
+      knob = d.endsWith("\n") ? d : d + "\n";
+      return d.length;
+    });
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
     try {
       const page = await browser.newPage();
@@ -96,6 +104,22 @@ Deno.test({
         undefined,
         { timeout: 10_000 },
       );
+
+      // writing a view through the page: a good value, then a bad one (the kernel's errno text)
+      await page.selectOption("#views", "/proc/irqlab_knob");
+      await page.fill("#wvalue", "7");
+      await page.click("#write");
+      await page.waitForFunction(`document.querySelector("#view").textContent.endsWith("7\\n")`);
+      assert.equal(await page.textContent("#msg"), "PUT /proc/irqlab_knob: 200");
+      assert.equal(knob, "7\n");
+      await page.fill("#wvalue", "x");
+      await page.click("#write");
+      await page.waitForFunction(`document.querySelector("#msg").textContent.includes("400")`);
+      assert.equal(
+        await page.textContent("#msg"),
+        "PUT /proc/irqlab_knob: 400 write error: Invalid argument",
+      );
+      assert.equal(knob, "7\n");
 
       // a write without the token is refused and the page says so
       await page.evaluate(() => sessionStorage.removeItem("irqlab-token"));

@@ -132,6 +132,8 @@ export class Timeline {
   }
 }
 
+const snapshots = new WeakMap<Kernel, { written: number; entries: TraceEntry[] }>();
+
 /**
  * Trace entries written after `cursor` (a count of entries ever written), and
  * how many of those the ring had already overwritten.
@@ -139,7 +141,14 @@ export class Timeline {
 export function traceSince(k: Kernel, cursor: number): { entries: TraceEntry[]; lost: number } {
   const t = k.trace;
   if (cursor >= t.written) return { entries: [], lost: 0 };
-  const all = t.entries();
+  // One copy of the ring per state of it, however many readers ask
+  // (the ring only offers a full copy).
+  let snap = snapshots.get(k);
+  if (!snap || snap.written !== t.written) {
+    snap = { written: t.written, entries: t.entries() };
+    snapshots.set(k, snap);
+  }
+  const all = snap.entries;
   const first = t.written - all.length; // index of all[0]
   const from = Math.max(cursor, first);
   return { entries: all.slice(from - first), lost: from - cursor };
