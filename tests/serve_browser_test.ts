@@ -7,7 +7,8 @@
  * Permissions this needs beyond the other tests (deno.json `test`):
  * `--allow-run=/usr/bin/chromium`, `--allow-read=/usr/bin/chromium`
  * (playwright checks the executable exists), `--allow-env` (playwright reads
- * its PW_* / DEBUG settings and TMPDIR), `--allow-sys=homedir`. Playwright's
+ * PW_*, TMPDIR and more, and its bundled `debug` module lists every variable
+ * when loaded, so a name list cannot do), `--allow-sys=homedir`. Playwright's
  * temporary profile and artifacts go to a directory under the repository
  * (TMPDIR points there), so `--allow-write=.` covers them.
  */
@@ -38,24 +39,26 @@ Deno.test({
     }
     const tmp = await Deno.realPath(await Deno.makeTempDir({ dir: ".", prefix: ".pw-" }));
     const oldTmp = Deno.env.get("TMPDIR");
-    Deno.env.set("TMPDIR", tmp);
-    // playwright-core's bundled is-wsl probes /proc/sys/fs/binfmt_misc/WSLInterop
-    // when it is loaded, and Deno grants /proc/sys only to --allow-all. This
-    // variable makes that probe lazy; it is only read by the "open a URL in a
-    // desktop app" helper, which launching Chromium never uses.
-    Deno.env.set("__IS_WSL_TEST__", "1");
-    const { chromium } = await import("playwright-core");
-    const srv = await startServer({ machine: "machines/pc.yaml", port: 0, tickMs: 100 });
-    // a writable view, as a plugin would register one (genirq's smp_affinity on SMP machines):
-    // it takes one decimal digit and answers -EINVAL to anything else
-    let knob = "0\n";
-    srv.sim.kernel.procfs.register("/proc/irqlab_knob", () => knob, (d) => {
-      if (!/^\d\n?$/.test(d)) return -22;
-      knob = d.endsWith("\n") ? d : d + "\n";
-      return d.length;
-    });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    let srv: Awaited<ReturnType<typeof startServer>> | undefined;
+    let browser: import("playwright-core").Browser | undefined;
     try {
+      Deno.env.set("TMPDIR", tmp);
+      // playwright-core's bundled is-wsl probes /proc/sys/fs/binfmt_misc/WSLInterop
+      // when it is loaded, and Deno grants /proc/sys only to --allow-all. This
+      // variable makes that probe lazy; it is only read by the "open a URL in a
+      // desktop app" helper, which launching Chromium never uses.
+      Deno.env.set("__IS_WSL_TEST__", "1");
+      srv = await startServer({ machine: "machines/pc.yaml", port: 0, tickMs: 100 });
+      // a writable view, as a plugin would register one (genirq's smp_affinity on SMP
+      // machines): it takes one decimal digit and answers -EINVAL to anything else
+      let knob = "0\n";
+      srv.sim.kernel.procfs.register("/proc/irqlab_knob", () => knob, (d) => {
+        if (!/^\d\n?$/.test(d)) return -22;
+        knob = d.endsWith("\n") ? d : d + "\n";
+        return d.length;
+      });
+      const { chromium } = await import("playwright-core");
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
       const page = await browser.newPage();
       await page.goto(`${srv.url}/#token=${srv.token}`);
 
@@ -130,12 +133,12 @@ Deno.test({
       );
       assert.equal(srv.sim.paused, false);
     } finally {
-      await browser.close();
-      await srv.close();
+      await browser?.close();
+      await srv?.close();
+      await Deno.remove(tmp, { recursive: true });
       if (oldTmp === undefined) Deno.env.delete("TMPDIR");
       else Deno.env.set("TMPDIR", oldTmp);
       Deno.env.delete("__IS_WSL_TEST__");
-      await Deno.remove(tmp, { recursive: true });
     }
   },
 });

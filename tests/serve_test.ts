@@ -97,6 +97,14 @@ Deno.test("unknown paths give 404 with a cat-like message and nothing else", asy
   }
 });
 
+Deno.test("HEAD of a view answers its headers without a body", async () => {
+  const { app } = await rig();
+  const r = await app.request("/proc/interrupts", { method: "HEAD" });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get("content-type"), "text/plain; charset=utf-8");
+  assert.equal(await r.text(), "");
+});
+
 Deno.test("GET / is the HTML page", async () => {
   const { app } = await rig();
   const r = await app.request("/");
@@ -460,7 +468,13 @@ Deno.test("SSE /api/events delivers at least two status updates with advancing t
         }
       }
     }
+    assert.equal(srv.feed.clients, 1);
     await reader.cancel();
+    // the server notices the client left (at its next write) and drops its queue
+    for (let i = 0; i < 50 && srv.feed.clients > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(srv.feed.clients, 0);
     assert.equal(times.length, 3);
     assert.ok(times[2] > times[0], `simulated time advanced: ${times}`);
     assert.ok(interrupts >= 1);
@@ -491,6 +505,19 @@ Deno.test("malformed requests get 4xx and neither the server nor the simulation 
       const r = await fetch(srv.url + path, init);
       await r.body?.cancel();
       assert.equal(r.status, status, `${init.method ?? "GET"} ${path}`);
+    }
+    // another Host (a rebound DNS name) is refused; the server's own address is fine
+    for (const [host, status] of [["evil.example", 403], [`localhost:${srv.port}`, 200]] as const) {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port: srv.port });
+      await c.write(
+        new TextEncoder().encode(
+          `GET /api/status HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      const head = new TextDecoder().decode(
+        (await new Response(c.readable).arrayBuffer()).slice(0, 12),
+      );
+      assert.equal(head, `HTTP/1.1 ${status}`, host);
     }
     // a request cut off mid-body
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: srv.port });

@@ -242,6 +242,12 @@ export interface AppOptions {
   page: string;
   /** Keep-alive period of SSE streams, ms (default 15000). */
   keepAliveMs?: number;
+  /**
+   * Accept a request's `Host` header (default: any). A server on loopback
+   * accepts only its own address, so a web page whose name an attacker
+   * rebinds to 127.0.0.1 (DNS rebinding) cannot read the views.
+   */
+  allowHost?: (host: string) => boolean;
 }
 
 /** Compare two strings in time independent of where they differ. */
@@ -315,6 +321,17 @@ function jsonBody(c: Ctx): Record<string, unknown> | string {
 export function createApp(opts: AppOptions): Hono<Env> {
   const { sim, feed, token, page } = opts;
   const app = new Hono<Env>();
+
+  if (opts.allowHost) {
+    const allow = opts.allowHost;
+    app.use("*", async (c, next) => {
+      const host = (c.req.header("host") ?? "").toLowerCase();
+      if (!allow(host)) {
+        return apiError(c, 403, `Host "${host.slice(0, 100)}" is not this server's address`);
+      }
+      return await next();
+    });
+  }
 
   // Writes need the bearer token: 401 without one, 403 with a wrong one.
   app.use("*", async (c, next) => {

@@ -71,8 +71,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   });
   const feed = new LiveFeed(sim);
   const token = opts.token ?? randomToken();
-  const app = createApp({ sim, feed, token, page: await loadPage() });
   const host = opts.host ?? "127.0.0.1";
+  let port = 0;
+  const loopback = host === "127.0.0.1" || host === "localhost" || host === "::1";
+  const app = createApp({
+    sim,
+    feed,
+    token,
+    page: await loadPage(),
+    allowHost: loopback
+      ? (h) => h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`
+      : undefined,
+  });
   const server = Deno.serve({
     hostname: host,
     port: opts.port ?? 8250,
@@ -80,7 +90,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }, app.fetch);
   const step = setInterval(() => sim.step(), opts.stepMs ?? 10);
   const tick = setInterval(() => feed.tick(), opts.tickMs ?? 250);
-  const port = server.addr.port;
+  port = server.addr.port;
   const shown = host.includes(":") ? `[${host}]` : host;
   return {
     sim,
