@@ -89,7 +89,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     onListen: () => {},
   }, app.fetch);
   const step = setInterval(() => sim.step(), opts.stepMs ?? 10);
-  const tick = setInterval(() => feed.tick(), opts.tickMs ?? 250);
+  // An exception escaping a timer callback would end the process: log it instead.
+  const tick = setInterval(() => {
+    try {
+      feed.tick();
+    } catch (e) {
+      console.error(`irqlab serve: live update failed: ${(e as Error).message}`);
+    }
+  }, opts.tickMs ?? 250);
   port = server.addr.port;
   const shown = host.includes(":") ? `[${host}]` : host;
   return {
