@@ -405,6 +405,19 @@ Deno.test("GET /api/trace.json downloads trace-event JSON of the ring buffer", a
   assert.ok(irqs[0].dur > 0);
 });
 
+Deno.test("GET /api/trace.json uses the exporter the app is given", async () => {
+  const sim = await PacedSim.load("machines/pc.yaml");
+  const app = createApp({
+    sim,
+    feed: new LiveFeed(sim),
+    token: TOKEN,
+    page: "",
+    exportTrace: (k) => JSON.stringify({ traceEvents: [], cpus: k.cpus.length }),
+  });
+  const r = await app.request("/api/trace.json");
+  assert.deepEqual(await r.json(), { traceEvents: [], cpus: 1 });
+});
+
 Deno.test("LiveFeed sends status every tick and /proc/interrupts only when it changed", async () => {
   const { feed, sim } = await rig();
   const sub = feed.subscribe();

@@ -248,6 +248,12 @@ export interface AppOptions {
    * rebinds to 127.0.0.1 (DNS rebinding) cannot read the views.
    */
   allowHost?: (host: string) => boolean;
+  /**
+   * The trace download (`GET /api/trace.json`): Chrome trace-event JSON of
+   * the machine's trace. Default: timeline.ts's spans of the ring buffer; a
+   * fuller Perfetto exporter plugs in here.
+   */
+  exportTrace?: (kernel: PacedSim["kernel"]) => string;
 }
 
 /** Compare two strings in time independent of where they differ. */
@@ -434,7 +440,7 @@ export function createApp(opts: AppOptions): Hono<Env> {
   });
 
   app.get("/api/trace.json", (c) =>
-    c.body(traceEventJson(sim.kernel), 200, {
+    c.body((opts.exportTrace ?? traceEventJson)(sim.kernel), 200, {
       "Content-Type": "application/json",
       "Content-Disposition": `attachment; filename="irqlab-${sim.machine}-trace.json"`,
     }));
