@@ -13,7 +13,7 @@
  * @module
  */
 
-import { createApp, LiveFeed } from "./app.ts";
+import { type AppOptions, createApp, LiveFeed } from "./app.ts";
 import { PacedSim } from "./sim.ts";
 
 /** Options of {@linkcode startServer}. */
@@ -36,6 +36,8 @@ export interface ServeOptions {
   tickMs?: number;
   /** Trace ring size (default 65536 entries). */
   traceCapacity?: number;
+  /** The trace download's exporter (default: the ring buffer's spans, timeline.ts). */
+  exportTrace?: AppOptions["exportTrace"];
 }
 
 /** A running server. */
@@ -79,6 +81,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     feed,
     token,
     page: await loadPage(),
+    exportTrace: opts.exportTrace,
     allowHost: loopback
       ? (h) => h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`
       : undefined,
