@@ -110,7 +110,7 @@ export class LiveFeed {
   readonly #subs = new Set<Subscriber>();
   readonly #history: Span[] = [];
   #closed = false;
-  /** Ticks published so far (the SSE `id`). */
+  /** Updates published so far. */
   ticks = 0;
 
   constructor(sim: PacedSim) {
