@@ -7,13 +7,14 @@
  * @module
  */
 
-import { type Body, BUSY, CALL, sleepToken } from "../../core/body.ts";
+import { type Body, BUSY, CALL, callToken, sleepToken } from "../../core/body.ts";
 import { noteSleep } from "../../core/api.ts";
 import { serviceKey } from "../../core/bus.ts";
 import { type Cpu, SOFTIRQ_DISABLE_OFFSET } from "../../core/cpu.ts";
 import { type Costs, type Kernel, kernelOrUndefined } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
 import { defineTraceEvent, type TraceBuffer } from "../../core/trace.ts";
+import { SoftirqKey } from "../softirq/mod.ts";
 import {
   EBUSY,
   EINVAL,
@@ -1029,8 +1030,11 @@ export class GenIrq {
       const forced = (a.thread_flags & IRQTF_FORCED_THREAD) !== 0;
       const cpu0 = k.thisCpu();
       if (forced) {
-        cpu0.preemptCount += SOFTIRQ_DISABLE_OFFSET; // local_bh_disable()
-        cpu0.irqsDisabled = true; // local_irq_disable() (!PREEMPT_RT)
+        // local_bh_disable(); local_irq_disable() (!PREEMPT_RT)
+        const sq = k.bus.tryGet(SoftirqKey);
+        if (sq) sq.local_bh_disable(cpu0);
+        else cpu0.preemptCount += SOFTIRQ_DISABLE_OFFSET;
+        cpu0.irqsDisabled = true;
       }
       const fn = a.thread_fn!;
       const r = fn(desc.irq, a.dev_id);
@@ -1046,8 +1050,16 @@ export class GenIrq {
       yield* this.#finalizeOneshot(desc, a);
       if (forced) {
         const cpu = k.thisCpu();
-        cpu.irqsDisabled = false;
-        cpu.preemptCount -= SOFTIRQ_DISABLE_OFFSET; // local_bh_enable()
+        cpu.irqsDisabled = false; // local_irq_enable()
+        if (cpu.intrPending) cpu.poke();
+        // local_bh_enable(): softirqs the handler raised run here, in this
+        // thread, as a sub-body (without the softirq plugin nothing is pending).
+        const sq = k.bus.tryGet(SoftirqKey);
+        if (!sq) cpu.preemptCount -= SOFTIRQ_DISABLE_OFFSET;
+        else {
+          const run = sq.local_bh_enable(cpu);
+          if (run) yield callToken(run);
+        }
       }
       // irq_wake_secondary(): WARN_ON_ONCE(!secondary)
       if (ret === IRQ_WAKE_THREAD) {
