@@ -553,18 +553,22 @@ export class GenIrq {
       desc.istate |= IRQS_REPLAY;
       return 0;
     }
-    // CONFIG_HARDIRQS_SW_RESEND: a tasklet runs the flow handler.
+    // CONFIG_HARDIRQS_SW_RESEND: irq_sw_resend() has a tasklet run the flow handler.
     if (this.swResend) {
-      this.swResend(desc);
-      desc.istate |= IRQS_REPLAY;
-      return 0;
+      const err = this.swResend(desc);
+      // "If the retrigger was successful, mark it with the REPLAY bit"
+      if (!err) desc.istate |= IRQS_REPLAY;
+      return err;
     }
     this.kernel.notImplemented("software IRQ resend (needs the tasklet plugin)");
     return -EINVAL;
   }
 
-  /** Software resend hook (the tasklet plugin installs the resend tasklet here). */
-  swResend: ((desc: IrqDesc) => void) | undefined;
+  /**
+   * Software resend hook: irq_sw_resend() (kernel/irq/resend.c), 0 or a
+   * negative errno. The tasklet plugin installs the resend tasklet here.
+   */
+  swResend: ((desc: IrqDesc) => number) | undefined;
 
   /**
    * __irq_set_trigger() (kernel/irq/manage.c). Returns 0 or the chip's
