@@ -17,6 +17,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { mdelay, udelay } from "../core/api.ts";
+import { Timer } from "../core/scheduler.ts";
 import { FakeBench } from "../plugins/genirq/_fake.ts";
 import { handle_edge_irq, IRQ_HANDLED, IRQF_NO_THREAD } from "../plugins/genirq/mod.ts";
 import { softirq } from "../plugins/softirq/mod.ts";
@@ -62,6 +63,18 @@ function runPlan(plan: { ops: Op[][]; workUs: number[] }): Outcome {
   const plugins = [softirq(), tasklet()];
   for (const p of plugins) p.setup({ kernel: b.k, defineDevice: () => {} });
   for (const p of plugins) p.start?.(b.k);
+  // The fake bench has no timer device: drive the HZ tick here, so that CFS
+  // slices a ksoftirqd spinning on a disabled tasklet against the plan
+  // threads (without it a woken thread never gets that CPU back).
+  const jiffy = 1e9 / b.k.config.hz;
+  const tick = new Timer(() => {
+    for (const c of b.k.cpus) {
+      b.k.tick(c);
+      if (c.needResched) c.poke();
+    }
+    b.k.clock.armIn(tick, jiffy);
+  });
+  b.k.clock.armIn(tick, jiffy);
 
   let seq = 0;
   const running: (number | undefined)[] = new Array(NT).fill(undefined);
@@ -156,6 +169,6 @@ Deno.test("tasklets under random schedule/disable/enable/kill on 4 CPUs: never c
       assert.deepEqual(r.missing, []);
       assert.equal(r.unfinished, 0, "every plan thread finished (no kill or disable hung)");
     }),
-    { numRuns: 60 },
+    { numRuns: 100 },
   );
 });
