@@ -231,3 +231,15 @@ Deno.test("a forced-threaded handler runs with BH and irqs disabled; its softirq
   assert.equal(s.ksoftirqd[0]!.state, "S", "ksoftirqd never woken");
   assert.equal(b.k.cpus[0].preemptCount, 0);
 });
+
+Deno.test("threadirqs does not rescue a NULL handler without IRQF_ONESHOT: still -EINVAL", () => {
+  // irq_setup_forced_threading() returns early for irq_default_primary_handler,
+  // so __setup_irq's handler=NULL && !ONESHOT check still refuses it
+  const b = bench(handle_level_irq, { threadirqs: true });
+  assert.equal(b.call(() => b.gi.request_threaded_irq(5, null, oneMs, 0, "x", 1)), -EINVAL);
+  assert.ok(
+    b.k.log.lines().some((l) =>
+      l.includes("genirq: Threaded irq requested with handler=NULL and !ONESHOT for x (irq 5)")
+    ),
+  );
+});

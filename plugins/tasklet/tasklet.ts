@@ -36,7 +36,9 @@ import {
   type BodyGenerator,
   BUSY,
   type BusyToken,
+  CALL,
   type CallToken,
+  DONE,
   GeneratorBody,
   sleepToken,
 } from "../../core/body.ts";
@@ -406,7 +408,7 @@ export class Tasklets {
       );
       return BUSY;
     }
-    return noteCall(new GeneratorBody(make(), what) as Body);
+    return noteCall(new KeepRetval(new GeneratorBody(make(), what), what));
   }
 
   // ---- the softirq actions ----
@@ -469,6 +471,27 @@ export class Tasklets {
       s.__raise_softirq_irqoff(s.vectorOf(vec), cpu);
       cpu.accum += TASKLET_REQUEUE_NS;
     }
+  }
+}
+
+/**
+ * Runs `inner` as a sub-body and leaves `cpu.retval` as it found it: a wait
+ * made by a plain function runs after the function returned, when the
+ * caller's result (a handler's irqreturn_t) may sit in `cpu.retval`.
+ */
+class KeepRetval implements Body {
+  #started = false;
+  #saved = 0;
+  constructor(readonly inner: Body, readonly label: string) {}
+  step(cpu: Cpu): number {
+    if (!this.#started) {
+      this.#started = true;
+      this.#saved = cpu.retval;
+      cpu.callee = this.inner;
+      return CALL;
+    }
+    cpu.retval = this.#saved;
+    return DONE;
   }
 }
 

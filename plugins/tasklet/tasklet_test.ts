@@ -13,6 +13,7 @@ import {
   in_serving_softirq,
   irqs_disabled,
   mdelay,
+  udelay,
 } from "../../core/api.ts";
 import type { KernelConfig } from "../../core/kernel.ts";
 import { formatTraceLine } from "../../core/trace.ts";
@@ -21,6 +22,7 @@ import {
   EINVAL,
   handle_edge_irq,
   IRQ_HANDLED,
+  IRQ_WAKE_THREAD,
   IRQD_HANDLE_ENFORCE_IRQCTX,
   IRQF_NO_THREAD,
   IRQS_PENDING,
@@ -33,6 +35,7 @@ import {
   from_tasklet,
   tasklet,
   tasklet_disable,
+  tasklet_disable_in_atomic,
   tasklet_disable_nosync,
   tasklet_enable,
   tasklet_hi_schedule,
@@ -462,4 +465,30 @@ Deno.test("irq_sw_resend refuses an IRQD_HANDLE_ENFORCE_IRQCTX interrupt with -E
   desc.irq_data.state |= IRQD_HANDLE_ENFORCE_IRQCTX;
   desc.istate |= IRQS_PENDING;
   assert.equal(b.call(() => b.gi.check_irq_resend(desc, false)), -EINVAL);
+});
+
+Deno.test("a wait made but not yielded by a generator handler keeps the handler's irqreturn_t", () => {
+  const { b } = bench(2);
+  const t = DECLARE_TASKLET("t", function* () {
+    yield mdelay(1);
+  });
+  onIrq(b, 1, () => tasklet_schedule(t));
+  let threadAt = -1;
+  function* h(_irq: number, _dev: unknown) {
+    yield udelay(0);
+    tasklet_disable_in_atomic(t); // not yielded: the spin runs after the handler returns
+    return IRQ_WAKE_THREAD;
+  }
+  function thread_fn() {
+    threadAt = b.k.now;
+    return IRQ_HANDLED;
+  }
+  assert.equal(b.call(() => b.gi.request_threaded_irq(5, h, thread_fn, IRQF_NO_THREAD, "w", 1)), 0);
+  b.fire(1, 0); // the tasklet runs on CPU0 from 1000 for 1 ms
+  b.run(500 * US);
+  b.fire(5, 1);
+  b.run(5 * MS);
+  // the spin ends when RUN clears (1000 + 1 ms); IRQ_WAKE_THREAD survived it
+  assert.ok(threadAt >= 1000 + MS, `thread ran at ${threadAt}`);
+  assert.equal(t.count, 1);
 });
