@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { noteCall, udelay } from "./api.ts";
+import { msleep, noteCall, udelay } from "./api.ts";
 import { type Body, CallBody, callToken, DONE, GeneratorBody } from "./body.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Kernel } from "./kernel.ts";
@@ -87,4 +87,37 @@ Deno.test("noteCall from a generator body that yields the token runs it once, in
   assert.equal(sub.endedAt, backAt, "the generator resumed when the sub-body ended");
   assert.equal(sub.steps, 2, "run once: the executor did not run it again after the step");
   assert.equal(k.cpus[0].madeCall, undefined, "yielding the token consumed it");
+});
+
+Deno.test("noteCall left unyielded before a sleep runs when that task runs again, not in another task", () => {
+  const k = testKernel();
+  const sub = new Busy(5 * US, k);
+  let otherRan = -1;
+  let resumed = -1;
+  k.sched.create({
+    comm: "sleeper",
+    body: (function* () {
+      noteCall(sub); // not yielded
+      yield msleep(1);
+      resumed = k.now;
+    })(),
+  });
+  k.sched.create({
+    comm: "other",
+    body: (function* () {
+      otherRan = k.now;
+      yield udelay(1);
+    })(),
+  });
+  for (const c of k.cpus) c.start();
+  k.runUntil(20 * 1_000_000);
+  assert.ok(otherRan >= 0, "the other task ran while the sleeper slept");
+  // msleep(1) sleeps at least 1 ms; "other" runs within microseconds of boot
+  assert.ok(otherRan < 1_000_000);
+  assert.ok(
+    sub.endedAt > 1_000_000,
+    `the call ran after the wake-up (${sub.endedAt}), not in "other"`,
+  );
+  assert.ok(resumed >= sub.endedAt, "the generator continued after the call");
+  assert.equal(sub.steps, 2);
 });

@@ -275,12 +275,17 @@ export class Cpu {
   /**
    * A plain function made a call it could not yield: run it right after the
    * step. Returns true when the step's answer was handled here (busy, DONE
-   * or CALL); a sleeping or halting step keeps the call for its next step.
+   * or CALL). A step that sleeps or halts keeps its answer: the call waits
+   * on top of the task's frame and runs first when the task runs again (it
+   * must not leak to whatever runs next on this CPU).
    */
   #plainCall(f: Frame, r: number): boolean {
     const call = this.madeCall!;
-    if (r === BLOCK || r === HALT) return false;
     this.madeCall = undefined;
+    if (r === BLOCK || r === HALT) {
+      f.push(call);
+      return false;
+    }
     f.remaining += this.accum + (r >= 0 ? r : 0);
     if (r === DONE) f.pop();
     else if (r === CALL) {
