@@ -92,3 +92,10 @@ Deno.test("loadScenarioSpec refuses a softirqs expectation with neither total no
     },
   );
 });
+
+Deno.test("scenario tasklet_disabled runs to the same dmesg and /proc/softirqs twice", async () => {
+  const a = await run("tasklet_disabled");
+  const b = await run("tasklet_disabled");
+  assert.equal(a.dmesg, b.dmesg);
+  assert.equal(a.kernel.procfs.read("/proc/softirqs"), b.kernel.procfs.read("/proc/softirqs"));
+});
