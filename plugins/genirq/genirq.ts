@@ -1061,7 +1061,7 @@ export class GenIrq {
         const sq = k.bus.tryGet(SoftirqKey);
         if (!sq) cpu.preemptCount -= SOFTIRQ_DISABLE_OFFSET;
         else {
-          const run = sq.local_bh_enable(cpu);
+          const run = sq.bhEnableBody(cpu);
           if (run) yield callToken(run);
         }
       }

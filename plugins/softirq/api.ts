@@ -83,7 +83,7 @@ export function local_bh_disable(): void {
 export function local_bh_enable(): BusyToken | CallToken {
   const sq = s();
   const cpu = kernel().thisCpu();
-  const body = sq.local_bh_enable(cpu);
+  const body = sq.bhEnableBody(cpu);
   if (!body) return BUSY;
   // Outside an executor (headless calls), or a second call made in one
   // plain-function step: no sub-body can run later, so run it now.

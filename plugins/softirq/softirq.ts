@@ -325,11 +325,12 @@ export class Softirq implements SoftirqHooks {
    *
    * Returns the body that runs the rest (do_softirq() and the final
    * preempt_enable()) when softirqs are due, so that their time passes
-   * inside the caller and hardirqs nest in them: the caller runs it as a
-   * sub-body (a call token). Returns undefined when nothing is due; the whole
-   * enable is then done.
+   * inside the caller and hardirqs nest in them: the caller must run it as
+   * a sub-body (a call token). Returns undefined when nothing is due; the
+   * whole enable is then done. See {@linkcode Softirq.local_bh_enable} for
+   * callers that cannot run a sub-body.
    */
-  local_bh_enable(cpu: Cpu = this.kernel.thisCpu()): Body | undefined {
+  bhEnableBody(cpu: Cpu = this.kernel.thisCpu()): Body | undefined {
     const k = this.kernel;
     if ((cpu.preemptCount & HARDIRQ_MASK) !== 0 && !this.#warnedBhHardirq) {
       // WARN_ON_ONCE(in_hardirq())
@@ -344,6 +345,17 @@ export class Softirq implements SoftirqHooks {
     }
     this.#preemptEnable(cpu);
     return undefined;
+  }
+
+  /**
+   * local_bh_enable() for callers that cannot run a sub-body: due softirqs
+   * run at once ({@linkcode Softirq.runInline}: their time is charged to
+   * the running step and hardirqs wait until it ends). Module code uses the
+   * API's `local_bh_enable()`, which runs them as a sub-body instead.
+   */
+  local_bh_enable(cpu: Cpu = this.kernel.thisCpu()): void {
+    const body = this.bhEnableBody(cpu);
+    if (body) this.runInline(cpu, body);
   }
 
   /** The final preempt_count_dec() + preempt_check_resched() of __local_bh_enable_ip. */

@@ -472,3 +472,22 @@ Deno.test("local_bh_enable called headless (outside an executor) runs pending so
   assert.equal(seen[0].serving, true);
   assert.equal(b.k.cpus[0].preemptCount, 0);
 });
+
+Deno.test("Softirq.local_bh_enable (service) runs due softirqs at once and balances preempt_count", () => {
+  const { b, s } = bench();
+  const seen: Seen[] = [];
+  record(b, NET_TX_SOFTIRQ, "NET_TX", seen);
+  const cpu = b.k.cpus[0];
+  b.call(() => {
+    s.local_bh_disable(cpu);
+    s.raise_softirq(NET_TX_SOFTIRQ, cpu);
+    s.local_bh_enable(cpu);
+  });
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].preempt, 0x101, "served under the kept preempt level");
+  assert.equal(cpu.preemptCount, 0);
+  // nothing due: bhEnableBody finishes the enable itself and returns no body
+  b.call(() => s.local_bh_disable(cpu));
+  assert.equal(b.call(() => s.bhEnableBody(cpu)), undefined);
+  assert.equal(cpu.preemptCount, 0);
+});
