@@ -7,13 +7,14 @@
  * @module
  */
 
-import { type Body, BUSY, CALL, callToken, sleepToken } from "../../core/body.ts";
+import { type Body, BUSY, CALL, sleepToken } from "../../core/body.ts";
 import { noteSleep } from "../../core/api.ts";
 import { serviceKey } from "../../core/bus.ts";
 import { type Cpu, SOFTIRQ_DISABLE_OFFSET } from "../../core/cpu.ts";
 import { type Costs, type Kernel, kernelOrUndefined } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
 import { defineTraceEvent, type TraceBuffer } from "../../core/trace.ts";
+import { callToken } from "../../core/body.ts";
 import { SoftirqKey } from "../softirq/mod.ts";
 import {
   EBUSY,
