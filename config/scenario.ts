@@ -89,6 +89,22 @@ const interruptExpectation = z.object({
   }
 });
 
+const softirqExpectation = z.object({
+  name: z.string().min(1).describe(
+    'The row of /proc/softirqs: HI, TIMER, NET_TX, NET_RX, BLOCK, IRQ_POLL, TASKLET, SCHED, HRTIMER, RCU or a vector a module added (e.g. "MY").',
+  ),
+  total: z.int().min(0).optional().describe("Executions counted over all CPUs, exactly."),
+  min: z.int().min(0).optional().describe("At least this many executions over all CPUs."),
+}).strict().check((ctx) => {
+  const { name, total, min } = ctx.value;
+  if (total === undefined && min === undefined) {
+    ctx.issues.push(configIssue(ctx.value, `nothing expected of softirq ${name}`, {
+      expected: "total, min, or both",
+      hint: "add total: <count> or min: <count>",
+    }));
+  }
+});
+
 const expectSchema = z.object({
   exit_code: z.int().optional().describe("Exit code of the run."),
   dmesg: z.array(z.string()).optional().describe(
@@ -103,6 +119,9 @@ const expectSchema = z.object({
   ),
   interrupts: z.array(interruptExpectation).optional().describe(
     "Per-IRQ counts and action lists, as in /proc/interrupts at the end.",
+  ),
+  softirqs: z.array(softirqExpectation).optional().describe(
+    "Per-vector execution counts, as in /proc/softirqs at the end (needs the softirq plugin).",
   ),
 }).strict();
 

@@ -137,6 +137,7 @@ export class GeneratorBody implements Body {
     const tok = r.value as Token;
     if (tok && tok.kind === "sleep") return cpu.sleep(tok);
     if (tok && tok.kind === "call") {
+      if (cpu.madeCall === tok.body) cpu.madeCall = undefined;
       cpu.callee = tok.body;
       this.#called = true;
       return CALL;

@@ -399,5 +399,24 @@ export function checkExpectations(
       out.push(`IRQ ${want.irq}: actions "${row.trim()}", expected "${want.actions}"`);
     }
   }
+  if (e.softirqs?.length) {
+    const text = k.procfs.read("/proc/softirqs");
+    const counts = new Map<string, number>();
+    for (const line of (text ?? "").split("\n").slice(1)) {
+      const m = /^\s*([^\s:]+):(.*)$/.exec(line);
+      if (m) counts.set(m[1], m[2].trim().split(/\s+/).reduce((a, b) => a + Number(b), 0));
+    }
+    for (const want of e.softirqs) {
+      const total = counts.get(want.name);
+      if (text === undefined) out.push("/proc/softirqs does not exist (load the softirq plugin)");
+      else if (total === undefined) out.push(`/proc/softirqs has no row ${want.name}`);
+      else if (want.total !== undefined && total !== want.total) {
+        out.push(`softirq ${want.name}: ${total} executions, expected ${want.total}`);
+      } else if (want.min !== undefined && total < want.min) {
+        out.push(`softirq ${want.name}: ${total} executions, expected at least ${want.min}`);
+      }
+      if (text === undefined) break;
+    }
+  }
   return out;
 }
