@@ -530,7 +530,7 @@ Deno.test("a load from 0: segfault at 0 ... error 4, the CPU part and the Code: 
 
 Deno.test("a segfault of pid 1 is logged at KERN_EMERG (show_signal_msg loglvl)", async () => {
   const { kernel: k } = await loadMachine("machines/pc.yaml");
-  const p = processes(k).exec({ file: "init", main: divLoad });
+  const p = processes(k).exec({ file: "init", pid: 1, main: divLoad });
   for (const c of k.cpus) c.start();
   k.runUntil(10e6);
   assert.equal(p.pid, 1);

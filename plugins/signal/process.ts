@@ -179,6 +179,8 @@ export interface ExecOptions {
   file: string;
   /** The program. */
   main: UserMain;
+  /** An explicit pid: 1 runs it as init (is_global_init). Default: the next free pid. */
+  pid?: number;
   /** argv (default `["./<file>"]`). */
   argv?: string[];
   /** randomize_va_space (ASLR) for this exec; gdb turns it off. */
@@ -231,6 +233,7 @@ export class Processes {
       comm: opts.file,
       kthread: false,
       cpu: opts.cpu,
+      pid: opts.pid,
       body: p.body,
     });
     p.task = task;
