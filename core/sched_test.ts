@@ -292,14 +292,14 @@ Deno.test("SMP wake-up that preempts another CPU's task goes through sendResched
     ipis.push(`${from.id}->${to.id}`);
     base(from, to);
   };
-  let waiter!: Task;
-  waiter = k.sched.create({
+  const waiter: Task = k.sched.create({
     comm: "rt",
     cpu: 1,
     cpusAllowed: [1],
     policy: "fifo",
     rtPriority: 50,
     start: "sleeping",
+    // deno-lint-ignore require-yield
     body: (function* () {
       ipis.push(`rt runs on ${k.currentCpu!.id}`);
     })(),
@@ -333,6 +333,7 @@ Deno.test("setCpusAllowed moves a queued task to an allowed CPU", () => {
     comm: "mover",
     cpu: 0,
     cpusAllowed: [0],
+    // deno-lint-ignore require-yield
     body: (function* () {
       seen.push(k.currentCpu!.id);
     })(),
