@@ -102,9 +102,9 @@ Deno.test("raise_softirq from a hardirq runs the action at irq_exit in ..s.. con
     at: 1000,
   }]);
   assert.deepEqual(traceLines(b, "softirq"), [
-    "       swapper/0-0       [000] d.h..     0.000000: softirq_raise: vec=3 [action=NET_RX]",
-    "       swapper/0-0       [000] ..s..     0.000001: softirq_entry: vec=3 [action=NET_RX]",
-    "       swapper/0-0       [000] ..s..     0.000002: softirq_exit: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] d.h..     0.000000: softirq_raise: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] ..s..     0.000001: softirq_entry: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] ..s..     0.000002: softirq_exit: vec=3 [action=NET_RX]",
   ]);
   assert.equal(b.call(() => local_softirq_pending()), 0);
   assert.equal(b.k.cpus[0].preemptCount, 0);
@@ -353,7 +353,7 @@ Deno.test("softirq_register_vector inserts MY before RCU and /proc/softirqs show
   b.run(100_000);
   assert.equal(seen.length, 1);
   assert.deepEqual(traceLines(b, "softirq_entry"), [
-    "       swapper/0-0       [000] ..s..     0.000001: softirq_entry: vec=9 [action=MY]",
+    "          <idle>-0       [000] ..s..     0.000001: softirq_entry: vec=9 [action=MY]",
   ]);
   assert.equal(
     b.k.procfs.read("/proc/softirqs"),
