@@ -177,6 +177,11 @@ export class Kernel {
    * Record a tracepoint hit from the current CPU (callers check
    * `trace.enabled`). `extraPreempt` is added to the recorded preempt depth
    * for code the model does not count itself (the rq lock in __schedule).
+   * The idle task runs with preemption disabled (init_idle_preempt_count():
+   * PREEMPT_DISABLED, with CONFIG_PREEMPT_COUNT as on distribution 6.1
+   * kernels), which the model does not keep in its count: hits while the
+   * idle task is current record one more level (`..s1.` for a softirq served
+   * from idle).
    */
   traceEvent<A>(
     type: TraceEventType<A>,
@@ -193,7 +198,7 @@ export class Kernel {
       cpu.id,
       t.pid,
       t.comm,
-      cpu.preemptCount + extraPreempt,
+      cpu.preemptCount + extraPreempt + (t === cpu.idleTask ? 1 : 0),
       irqsOff,
       cpu.needResched ? this.#reschedFlags : 0,
     );

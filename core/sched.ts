@@ -290,10 +290,10 @@ export class Scheduler {
   #wakeUp(t: Task, isNew: boolean): boolean {
     if (t.state === "R" || t.state === "X") return false;
     const k = this.kernel;
-    // try_to_wake_up() traces sched_waking under p->pi_lock with preemption
-    // off (preempt depth 2, irqs off); ttwu_do_wakeup() traces sched_wakeup
-    // under the rq lock too (depth 3). wake_up_new_task() traces only
-    // sched_wakeup_new.
+    // try_to_wake_up() traces sched_waking after its preempt_disable() and
+    // under p->pi_lock (depth 2, irqs off); ttwu_do_wakeup() traces
+    // sched_wakeup under the rq lock too (depth 3). wake_up_new_task()
+    // traces only sched_wakeup_new, under pi_lock and the rq lock (depth 2).
     const waker = k.currentCpu;
     if (k.trace.enabled && !isNew) this.#traceWake(sched_waking, t, waker, 2);
     if (t.wakeEvent !== NO_EVENT) {
@@ -312,7 +312,9 @@ export class Scheduler {
     for (const h of this.onWakeup) h(t, cpu);
     const preempt = this.#shouldPreempt(cpu.current, t, cpu);
     if (preempt) cpu.needResched = true; // check_preempt_curr() comes before the tracepoint
-    if (k.trace.enabled) this.#traceWake(isNew ? sched_wakeup_new : sched_wakeup, t, waker, 3);
+    if (k.trace.enabled) {
+      this.#traceWake(isNew ? sched_wakeup_new : sched_wakeup, t, waker, isNew ? 2 : 3);
+    }
     if (preempt) {
       // resched_curr() on a remote CPU: smp_send_reschedule()
       const from = k.currentCpu;
@@ -450,7 +452,9 @@ export class Scheduler {
     }
     this.#dequeue(next);
     prev.preempted = preempt && prev.state === "R";
-    // __schedule(): irqs off, preempt_disable() + the rq lock (depth 2), need_resched cleared
+    // __schedule(): irqs off, need_resched cleared, depth 2: schedule()'s
+    // preempt_disable() (the idle task's own disabled preemption in
+    // schedule_idle(), which traceEvent adds) and the rq lock
     if (this.kernel.trace.enabled) {
       this.kernel.traceEvent(
         sched_switch,
@@ -469,7 +473,7 @@ export class Scheduler {
           next_prio: next.prio,
         },
         cpu,
-        2,
+        prev === cpu.idleTask ? 1 : 2,
         true,
       );
     }

@@ -3,8 +3,11 @@
  * each is recorded and the flags it shows. Expected lines are written out by
  * hand from TEST_COSTS (context switch 2 µs) and the kernel's locking at each
  * tracepoint: sched_waking under p->pi_lock (irqs off, depth 2),
- * sched_wakeup under the rq lock too (depth 3), sched_switch in __schedule
- * (irqs off, depth 2). x86 folds need-resched into preempt_count, so a
+ * sched_wakeup under the rq lock too (depth 3), sched_wakeup_new under
+ * pi_lock and the rq lock (depth 2), sched_switch in __schedule (irqs off,
+ * depth 2); the idle task adds one level (it runs with preemption disabled),
+ * except in sched_switch, where schedule_idle() has no preempt_disable() of
+ * its own. x86 folds need-resched into preempt_count, so a
  * pending reschedule shows as `N`.
  *
  * @module
@@ -31,14 +34,15 @@ Deno.test("sched tracepoints follow a task through create, sleep, wake-up and ex
   k.cpus[0].start();
   k.runUntil(100_000);
   assert.deepEqual(lines(k), [
-    // t=0: wake_up_new_task() from outside any CPU step, seen on CPU 0 (idle current)
+    // t=0: wake_up_new_task() from outside any CPU step, seen on CPU 0 (idle current: 2 + 1)
     "          <idle>-0       [000] dN.3.     0.000000: sched_wakeup_new: comm=worker pid=1 prio=120 target_cpu=000",
     "          <idle>-0       [000] d..2.     0.000000: sched_switch: prev_comm=swapper/0 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=worker next_pid=1 next_prio=120",
     // t=2 µs: the switch cost paid, usleep_range() sleeps in D
     "          worker-1       [000] d..2.     0.000002: sched_switch: prev_comm=worker prev_pid=1 prev_prio=120 prev_state=D ==> next_comm=swapper/0 next_pid=0 next_prio=120",
-    // t=12 µs: the sleep's timer wakes it; need_resched is set between waking and wakeup
-    "          <idle>-0       [000] d..2.     0.000012: sched_waking: comm=worker pid=1 prio=120 target_cpu=000",
-    "          <idle>-0       [000] dN.3.     0.000012: sched_wakeup: comm=worker pid=1 prio=120 target_cpu=000",
+    // t=12 µs: the sleep's timer wakes it while idle is current (its own
+    // disabled preemption adds one level); need_resched is set between waking and wakeup
+    "          <idle>-0       [000] d..3.     0.000012: sched_waking: comm=worker pid=1 prio=120 target_cpu=000",
+    "          <idle>-0       [000] dN.4.     0.000012: sched_wakeup: comm=worker pid=1 prio=120 target_cpu=000",
     "          <idle>-0       [000] d..2.     0.000012: sched_switch: prev_comm=swapper/0 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=worker next_pid=1 next_prio=120",
     // t=14 µs: the body returns; an exited kthread is EXIT_DEAD
     "          worker-1       [000] d..2.     0.000014: sched_switch: prev_comm=worker prev_pid=1 prev_prio=120 prev_state=X ==> next_comm=swapper/0 next_pid=0 next_prio=120",

@@ -2,8 +2,8 @@
  * The x86 entry path's irq_vectors tracepoints: a system vector's handler
  * is bracketed by its `<name>_entry` / `<name>_exit` pair with
  * `vector=%d` (arch/x86/include/asm/trace/irq_vectors.h), in hardirq
- * context with irqs off (`d.h..`), after the entry cost (TEST_COSTS
- * irq_entry_ns = 1 µs).
+ * context with irqs off, from the idle task (preempt depth 1: `d.h1.`), after
+ * the entry cost (TEST_COSTS irq_entry_ns = 1 µs).
  *
  * @module
  */
@@ -42,9 +42,9 @@ Deno.test("x86 traces local_timer_entry/exit around the LOCAL_TIMER_VECTOR handl
   assert.deepEqual(ran, [LOCAL_TIMER_VECTOR, RESCHEDULE_VECTOR]);
   const lines = k.trace.format(1).split("\n").filter((l) => l && !l.startsWith("#"));
   assert.deepEqual(lines, [
-    "          <idle>-0       [000] d.h..     0.000011: local_timer_entry: vector=236",
-    "          <idle>-0       [000] d.h..     0.000011: local_timer_exit: vector=236",
-    "          <idle>-0       [000] d.h..     0.000021: reschedule_entry: vector=253",
-    "          <idle>-0       [000] d.h..     0.000021: reschedule_exit: vector=253",
+    "          <idle>-0       [000] d.h1.     0.000011: local_timer_entry: vector=236",
+    "          <idle>-0       [000] d.h1.     0.000011: local_timer_exit: vector=236",
+    "          <idle>-0       [000] d.h1.     0.000021: reschedule_entry: vector=253",
+    "          <idle>-0       [000] d.h1.     0.000021: reschedule_exit: vector=253",
   ]);
 });
