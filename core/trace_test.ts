@@ -218,6 +218,30 @@ Deno.test("TraceBuffer.format prints the nop header with in-buffer/written count
   assert.equal(lines[14], "");
 });
 
+Deno.test("TraceBuffer.format prints print_func_help_header_irq of 6.1 line for line", () => {
+  // kernel/trace/trace.c (6.1): prec = 2 without record-tgid, space = 12 blanks;
+  // each line is seq_printf(m, "#                            %.*s...", prec, space)
+  const pre = "#" + " ".repeat(28) + "  ";
+  const lines = new TraceBuffer(1).format(2).split("\n");
+  assert.deepEqual(lines.slice(0, 12), [
+    "# tracer: nop",
+    "#",
+    "# entries-in-buffer/entries-written: 0/0   #P:2",
+    "#",
+    pre + "  _-----=> irqs-off/BH-disabled",
+    pre + " / _----=> need-resched",
+    pre + "| / _---=> hardirq/softirq",
+    pre + "|| / _--=> preempt-depth",
+    pre + "||| / _-=> migrate-disable",
+    pre + "|||| /     delay",
+    // "#           TASK-PID  %.*s CPU#  |||||  TIMESTAMP  FUNCTION", prec, "     TGID   "
+    "#           TASK-PID  " + "  " + " CPU#  |||||  TIMESTAMP  FUNCTION",
+    // "#              | |    %.*s   |   |||||     |         |", prec, "       |    "
+    "#              | |    " + "  " + "   |   |||||     |         |",
+  ]);
+  assert.equal(lines[12], "", "no entries: the header only");
+});
+
 Deno.test("TraceBuffer.setFilter with irq:* keeps only irq events", () => {
   const t = new TraceBuffer(16);
   t.enabled = true;
