@@ -170,3 +170,11 @@ Deno.test("main shows progress on a terminal's stderr, not with --quiet or off a
   const pipe = await cli([M]);
   assert.equal(pipe.err, "");
 });
+
+Deno.test("main --help lists the subcommands and exits 0 without reading the environment", async () => {
+  // regression: commander probed FORCE_COLOR/CLICOLOR_FORCE, which needs --allow-env
+  const r = await cli(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /\nCommands:\n {2}run \[options\] <machine> /);
+  for (const c of ["report", "cat", "watch"]) assert.match(r.out, new RegExp(`\\n {2}${c} `));
+});

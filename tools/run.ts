@@ -120,7 +120,14 @@ export async function main(args: string[], io: CliIo = stdio): Promise<number> {
     .name("irqlab")
     .description("A deterministic simulator of the Linux interrupt subsystem.")
     .exitOverride()
-    .configureOutput({ writeOut: write, writeErr: error });
+    // no colour probing: commander would read FORCE_COLOR/CLICOLOR_FORCE, which
+    // needs --allow-env; help and errors are plain text
+    .configureOutput({
+      writeOut: write,
+      writeErr: error,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    });
 
   addCommon(
     program.command("run <machine>", { isDefault: true })
@@ -190,6 +197,8 @@ export async function main(args: string[], io: CliIo = stdio): Promise<number> {
       error(e.message + "\n");
       return 2;
     }
+    // stdout closed early (`| head`): stop quietly, as a shell tool does
+    if (e instanceof Deno.errors.BrokenPipe) return 0;
     if (e instanceof Deno.errors.PermissionDenied) {
       error(`irqlab: ${e.message}\n`);
       return 2;
