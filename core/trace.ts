@@ -219,6 +219,9 @@ export class TraceBuffer {
     irqsOff: boolean,
     resched: number,
   ): void {
+    const sinks = this.#sinks;
+    const keep = !this.#filter || this.#filter(type as TraceEventType<unknown>);
+    if (!keep && sinks.length === 0) return; // filtered out, nobody else listens: no entry made
     const e: TraceEntry = {
       ts,
       cpu,
@@ -230,9 +233,8 @@ export class TraceBuffer {
       type: type as TraceEventType<unknown>,
       args,
     };
-    const sinks = this.#sinks;
     for (let i = 0; i < sinks.length; i++) sinks[i].event(e);
-    if (this.#filter && !this.#filter(type as TraceEventType<unknown>)) return;
+    if (!keep) return;
     this.#ring[this.#head] = e;
     this.#head = (this.#head + 1) % this.capacity;
     this.written++;
