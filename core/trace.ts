@@ -76,6 +76,11 @@ export interface TraceSink {
    * arrow family, `key` pairs the two ends (a vector, a work pointer, a pid).
    */
   flow?(p: FlowPoint): void;
+  /**
+   * The CPU entered (irq_enter) or left (irq_exit) hardirq context: the
+   * whole hardirq, of which the handlers are a part.
+   */
+  irqContext?(cpu: number, enter: boolean, ts: number): void;
 }
 
 /** One end of a flow arrow (see {@linkcode TraceSink.flow}). */
@@ -194,6 +199,12 @@ export class TraceBuffer {
   counter(name: string, cpu: number, value: number, ts: number): void {
     const s = this.#sinks;
     for (let i = 0; i < s.length; i++) s[i].counter?.(name, cpu, value, ts);
+  }
+
+  /** Tell the sinks a CPU entered or left hardirq context (callers check `enabled`). */
+  irqContext(cpu: number, enter: boolean, ts: number): void {
+    const s = this.#sinks;
+    for (let i = 0; i < s.length; i++) s[i].irqContext?.(cpu, enter, ts);
   }
 
   /** Publish one end of a flow arrow to the sinks (callers check `enabled`). */
