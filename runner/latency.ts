@@ -14,8 +14,10 @@
  *
  * The worst sample of each kind is broken down by what ran on its CPU during
  * the window, each instant counted once for the innermost context:
- * hardirq handlers, softirq actions, threads (tasks other than idle), and
- * the rest (entry/exit paths, context switch cost, idle).
+ * hardirq handlers, the rest of hardirq context (irq_enter/exit, flow
+ * handlers, chip ack and EOI), softirq actions, threads (tasks other than
+ * idle), and the rest (the CPU's entry before irq_enter, context switch
+ * cost, idle).
  *
  * The recorder is a trace sink plus a probe on the controller inputs; it
  * sees every tracepoint whatever `--events` filters. Times are simulated ns.
@@ -46,7 +48,10 @@ export interface LatencyStats {
 
 /** Time in each context during a latency window, ns (they add up to the window). */
 export interface Breakdown {
+  /** Hardirq handlers running (other IRQs' before a handler entry). */
   hardirq_ns: number;
+  /** Hardirq context outside handlers: irq_enter/exit, flow handlers, chip ack/EOI. */
+  irq_path_ns: number;
   softirq_ns: number;
   thread_ns: number;
   other_ns: number;
@@ -94,7 +99,8 @@ interface Sample {
   comm?: string;
 }
 
-const HARD = 3, SOFT = 2, THREAD = 1;
+/** Span kinds, innermost context highest. */
+const HANDLER = 4, IRQ_PATH = 3, SOFT = 2, THREAD = 1;
 
 /** Collects latency samples and the activity needed to explain the worst ones. */
 export class LatencyRecorder implements TraceSink {
@@ -112,7 +118,7 @@ export class LatencyRecorder implements TraceSink {
   constructor(readonly kernel: Kernel) {
     this.#startNs = kernel.now;
     this.#spans = kernel.cpus.map(() => []);
-    this.#open = kernel.cpus.map(() => [undefined, undefined, undefined, undefined]);
+    this.#open = kernel.cpus.map(() => [undefined, undefined, undefined, undefined, undefined]);
     for (const cpu of kernel.cpus) {
       if (cpu.current !== cpu.idleTask) this.#open[cpu.id][THREAD] = kernel.now;
     }
@@ -150,7 +156,7 @@ export class LatencyRecorder implements TraceSink {
       case "irq_handler_entry": {
         const irq = a.irq as number;
         this.#names.set(irq, this.#names.has(irq) ? this.#names.get(irq)! : String(a.name));
-        this.#openSpan(e.cpu, HARD, e.ts);
+        this.#openSpan(e.cpu, HANDLER, e.ts);
         const at = this.#assertedAt.get(irq);
         if (at !== undefined) {
           this.#assertedAt.delete(irq);
@@ -159,7 +165,7 @@ export class LatencyRecorder implements TraceSink {
         return;
       }
       case "irq_handler_exit":
-        this.#closeSpan(e.cpu, HARD, e.ts);
+        this.#closeSpan(e.cpu, HANDLER, e.ts);
         return;
       case "softirq_entry":
         this.#openSpan(e.cpu, SOFT, e.ts);
@@ -195,6 +201,12 @@ export class LatencyRecorder implements TraceSink {
     }
   }
 
+  /** The CPU entered or left hardirq context (irq_enter / irq_exit). */
+  irqContext(cpu: number, enter: boolean, ts: number): void {
+    if (enter) this.#openSpan(cpu, IRQ_PATH, ts);
+    else this.#closeSpan(cpu, IRQ_PATH, ts);
+  }
+
   /** Time in each context on `cpu` during [from, to], innermost context first. */
   breakdown(cpu: number, from: number, to: number): Breakdown {
     const spans: [number, number, number][] = [];
@@ -211,13 +223,20 @@ export class LatencyRecorder implements TraceSink {
       if (b > from && b < to) cuts.add(b);
     }
     const points = [...cuts].sort((x, y) => x - y);
-    const out: Breakdown = { hardirq_ns: 0, softirq_ns: 0, thread_ns: 0, other_ns: 0 };
+    const out: Breakdown = {
+      hardirq_ns: 0,
+      irq_path_ns: 0,
+      softirq_ns: 0,
+      thread_ns: 0,
+      other_ns: 0,
+    };
     for (let i = 0; i + 1 < points.length; i++) {
       const a = points[i], b = points[i + 1];
       let top = 0;
       for (const [kind, x, y] of spans) if (x <= a && y >= b && kind > top) top = kind;
       const d = b - a;
-      if (top === HARD) out.hardirq_ns += d;
+      if (top === HANDLER) out.hardirq_ns += d;
+      else if (top === IRQ_PATH) out.irq_path_ns += d;
       else if (top === SOFT) out.softirq_ns += d;
       else if (top === THREAD) out.thread_ns += d;
       else out.other_ns += d;
@@ -357,6 +376,7 @@ function formatWorst(r: LatencyReport): string {
       `  ${label.padEnd(26)}${String(n).padStart(10)} ns ${pct(n).padStart(7)}`;
     lines.push(
       row("hardirq interference", w.breakdown.hardirq_ns),
+      row("irq entry/flow/exit paths", w.breakdown.irq_path_ns),
       row("softirq interference", w.breakdown.softirq_ns),
       row("thread interference", w.breakdown.thread_ns),
       row("entry, switch and idle", w.breakdown.other_ns),

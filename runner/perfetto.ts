@@ -56,6 +56,10 @@ export const LEVELS = ["task", "softirq", "tasklet", "hardirq"] as const;
 /** One of {@linkcode LEVELS}. */
 export type Level = typeof LEVELS[number];
 const TASK = 0, SOFTIRQ = 1, TASKLET = 2, HARDIRQ = 3;
+/** Slot of the whole hardirq (irq_enter..irq_exit) on the hardirq track, around the handlers. */
+const HARDIRQ_CONTEXT = 4;
+/** Track level of each open-slice slot. */
+const SLOT_LEVEL = [TASK, SOFTIRQ, TASKLET, HARDIRQ, HARDIRQ];
 
 /** One Chrome trace event (the fields this recorder writes). */
 export interface ChromeEvent {
@@ -109,7 +113,7 @@ export class PerfettoRecorder implements TraceSink {
   readonly #startNs: number;
 
   constructor(readonly kernel: Kernel) {
-    this.#open = kernel.cpus.map(() => LEVELS.map(() => undefined));
+    this.#open = kernel.cpus.map(() => SLOT_LEVEL.map(() => undefined));
     this.#startNs = kernel.now;
     for (const cpu of kernel.cpus) {
       const t = cpu.current;
@@ -135,7 +139,7 @@ export class PerfettoRecorder implements TraceSink {
       ts: us(o.startNs),
       dur: us(ns - o.startNs),
       pid: CPU_PID_BASE + cpu,
-      tid: cpuTid(cpu, level),
+      tid: cpuTid(cpu, SLOT_LEVEL[level]),
       args: args ? { ...o.args, ...args } : o.args,
     });
   }
@@ -215,6 +219,7 @@ export class PerfettoRecorder implements TraceSink {
       case "sched:sched_wakeup_new":
         return;
       case "irq:irq_handler_entry":
+        this.#nameContext(e.cpu, `IRQ ${a.irq}`);
         this.#begin(e.cpu, HARDIRQ, {
           name: `irq ${a.irq}: ${a.name}`,
           cat: "hardirq",
@@ -276,6 +281,7 @@ export class PerfettoRecorder implements TraceSink {
     }
     if (sys === "irq_vectors") {
       if (name.endsWith("_entry")) {
+        this.#nameContext(e.cpu, name.slice(0, -"_entry".length));
         this.#begin(e.cpu, HARDIRQ, {
           name: name.slice(0, -"_entry".length),
           cat: "hardirq",
@@ -299,6 +305,22 @@ export class PerfettoRecorder implements TraceSink {
       tid: this.#contextTid(e.cpu, e.preempt),
       args: { text: e.type.format(a) },
     });
+  }
+
+  /** The whole hardirq: irq_enter .. irq_exit, around the handler slices. */
+  irqContext(cpu: number, enter: boolean, ts: number): void {
+    if (enter) {
+      this.#begin(cpu, HARDIRQ_CONTEXT, { name: "hardirq", cat: "hardirq", startNs: ts });
+    } else {
+      this.#end(cpu, HARDIRQ, ts); // a handler without its exit event: close it inside
+      this.#end(cpu, HARDIRQ_CONTEXT, ts);
+    }
+  }
+
+  /** Name the open hardirq after what it serves (its first handler or vector). */
+  #nameContext(cpu: number, name: string): void {
+    const o = this.#open[cpu][HARDIRQ_CONTEXT];
+    if (o && o.name === "hardirq") o.name = name;
   }
 
   /** A counter value. */
@@ -367,7 +389,9 @@ export class PerfettoRecorder implements TraceSink {
    */
   finish(endNs: number = this.kernel.now): ChromeEvent[] {
     for (let cpu = 0; cpu < this.#open.length; cpu++) {
-      for (const level of [HARDIRQ, TASKLET, SOFTIRQ]) this.#end(cpu, level, endNs);
+      for (const level of [HARDIRQ, HARDIRQ_CONTEXT, TASKLET, SOFTIRQ]) {
+        this.#end(cpu, level, endNs);
+      }
     }
     for (const [pid, r] of [...this.#running]) this.#endRun(r.cpu, pid, endNs);
     for (const [pid, w] of [...this.#work]) {

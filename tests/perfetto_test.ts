@@ -198,6 +198,13 @@ Deno.test("PerfettoRecorder draws one interrupt of observe.yaml on the right tra
   // IRQ_WAKE_THREAD: an arrow from the hardirq to the irq thread's first run
   const wake = events.find((e) => e.ph === "s" && e.cat === "wakeup" && e.ts > 1000)!;
   assert.equal(wake.tid, cpuTid(0, 3));
+  // the whole hardirq (irq_enter .. irq_exit) encloses the handler and the wake-up,
+  // which comes after irq_handler_exit (__irq_wake_thread)
+  const whole = events.find((e) =>
+    e.ph === "X" && e.name === "IRQ 5" && e.tid === cpuTid(0, 3) && e.ts <= hard.ts
+  )!;
+  assert.ok(whole.ts + whole.dur! >= hard.ts + hard.dur!);
+  assert.ok(whole.ts + whole.dur! >= wake.ts && wake.ts >= hard.ts + hard.dur!);
   const run = events.find((e) => e.ph === "f" && e.id === wake.id)!;
   const thread = events.find((e) => e.ph === "X" && e.tid === cpuTid(0, 0) && e.ts === run.ts)!;
   assert.equal(thread.name, "irq/5-observe_s");
