@@ -383,37 +383,36 @@ export class PerfettoRecorder implements TraceSink {
   // ---- output ----
 
   /**
-   * Close what is still open at `endNs` (default: now) and return the
-   * events: metadata first, then by time (a longer slice first at equal
-   * times, so parents precede children on a track).
+   * The events so far, with what is still open shown as ending at `endNs`
+   * (default: now): metadata first, then by time (a longer slice first at
+   * equal times, so parents precede children on a track). Recording goes on
+   * afterwards unchanged, so a live run can be saved at any time.
    */
   finish(endNs: number = this.kernel.now): ChromeEvent[] {
-    for (let cpu = 0; cpu < this.#open.length; cpu++) {
-      for (const level of [HARDIRQ, HARDIRQ_CONTEXT, TASKLET, SOFTIRQ]) {
-        this.#end(cpu, level, endNs);
-      }
-    }
-    for (const [pid, r] of [...this.#running]) this.#endRun(r.cpu, pid, endNs);
-    for (const [pid, w] of [...this.#work]) {
-      this.#events.push({
-        name: w.name,
-        cat: w.cat,
-        ph: "X",
-        ts: us(w.startNs),
-        dur: us(endNs - w.startNs),
-        pid,
-        tid: WORK_TID_BASE + pid,
-        args: w.args,
-      });
-    }
-    this.#work.clear();
+    const open: ChromeEvent[] = [];
+    const x = (o: Open, pid: number, tid: number, args = o.args): ChromeEvent => ({
+      name: o.name,
+      cat: o.cat,
+      ph: "X",
+      ts: us(o.startNs),
+      dur: us(Math.max(0, endNs - o.startNs)),
+      pid,
+      tid,
+      args,
+    });
+    this.#open.forEach((slots, cpu) =>
+      slots.forEach((o, slot) => {
+        if (o) open.push(x(o, CPU_PID_BASE + cpu, cpuTid(cpu, SLOT_LEVEL[slot])));
+      })
+    );
+    for (const [pid, r] of this.#running) open.push(x(r, pid, pid));
+    for (const [pid, w] of this.#work) open.push(x(w, pid, WORK_TID_BASE + pid));
+    const all = [...this.#events, ...open];
     const seq = new Map<ChromeEvent, number>();
-    this.#events.forEach((e, i) => seq.set(e, i));
-    const timed = [...this.#events].sort((a, b) =>
+    all.forEach((e, i) => seq.set(e, i));
+    const timed = all.sort((a, b) =>
       a.ts - b.ts || (b.dur ?? -1) - (a.dur ?? -1) || seq.get(a)! - seq.get(b)!
     );
-    this.#events.length = 0;
-    this.#events.push(...timed);
     return [...this.#metadata(), ...timed];
   }
 

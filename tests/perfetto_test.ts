@@ -225,3 +225,25 @@ Deno.test("PerfettoRecorder gives byte-identical JSON for the same seed", async 
   assert.ok(a.json.length > 1000);
   assert.equal(a.json, b.json);
 });
+
+Deno.test("PerfettoRecorder.finish can save a live run and recording goes on", async () => {
+  let tl: PerfettoRecorder | undefined;
+  let mid: ChromeEvent[] = [];
+  await runScenario(MACHINE, {
+    stepNs: 1_000_000,
+    onStart: (k) => {
+      tl = new PerfettoRecorder(k);
+      k.trace.addSink(tl);
+    },
+    onStep: (_k, now) => {
+      if (now === 3_000_000) mid = tl!.finish();
+    },
+  });
+  const end = JSON.parse(tl!.json()).traceEvents as ChromeEvent[];
+  assert.deepEqual(validate(mid), []);
+  assert.deepEqual(validate(end), []);
+  const count = (es: ChromeEvent[]) => es.filter((e) => e.name === "irq 5: observe_src").length;
+  // requests at 1 and 2 ms by 3 ms; all ten by the end
+  assert.equal(count(mid), 2);
+  assert.equal(count(end), 10);
+});
