@@ -4,10 +4,11 @@
  *
  * What is modelled: pid, comm, kernel thread or not (kernel threads show
  * their CMD in brackets), policy and priority, CPU, and CPU time
- * (`sumExecNs`). What is not: users (everything is root), parents (kernel
- * threads are children of kthreadd, pid 2 in Linux, which the model does
- * not create: PPID prints 2 for them and 1 for user tasks), start time
- * (`STIME` is the boot minute, `00:00`) and terminals (`?`).
+ * (`sumExecNs`). What is not: users (everything is root), parents (Linux's
+ * kernel threads are children of kthreadd, pid 2, and user tasks of a
+ * shell; the model creates neither and numbers its tasks from 1, so PPID
+ * prints 0, which no modelled task has), start time (`STIME` is the boot
+ * minute, `00:00`) and terminals (`?`).
  *
  * @example
  * ```ts
@@ -54,11 +55,9 @@ export function psEf(k: Kernel): string {
     const ns = execNs(k, t);
     // C: integer percent of CPU time over the task's life (here, since boot)
     const c = k.now > 0 ? Math.floor(ns * 100 / k.now) : 0;
-    out += `${"root".padEnd(8)} ${String(t.pid).padStart(7)} ${
-      String(t.kthread ? 2 : 1).padStart(7)
-    } ${String(c).padStart(2)} ${"00:00".padStart(5)} ${"?".padEnd(8)} ${cputime(ns).padStart(8)} ${
-      cmd(t)
-    }\n`;
+    out += `${"root".padEnd(8)} ${String(t.pid).padStart(7)} ${"0".padStart(7)} ${
+      String(c).padStart(2)
+    } ${"00:00".padStart(5)} ${"?".padEnd(8)} ${cputime(ns).padStart(8)} ${cmd(t)}\n`;
   }
   return out;
 }

@@ -266,8 +266,8 @@ export function cpumaskList(cpus: number[]): string {
 /**
  * proc_pid_status() in part: Name, State, Tgid, Ngid, Pid, PPid, TracerPid,
  * Uid, Gid, Threads, Cpus_allowed, Cpus_allowed_list — what `taskset -p`
- * reads. PPid: kthreadd (2) for kernel threads, 1 for user tasks (neither is
- * modelled as a task). Memory, signal and capability lines are not modelled.
+ * reads. PPid is 0: parents are not modelled (see runner/ps.ts). Memory,
+ * signal and capability lines are not modelled.
  */
 export function procPidStatus(k: Kernel, t: Task): string {
   const all = k.cpus.map((c) => c.id);
@@ -278,7 +278,7 @@ export function procPidStatus(k: Kernel, t: Task): string {
     `Tgid:\t${t.pid}`,
     "Ngid:\t0",
     `Pid:\t${t.pid}`,
-    `PPid:\t${t.kthread ? 2 : 1}`,
+    "PPid:\t0",
     "TracerPid:\t0",
     "Uid:\t0\t0\t0\t0",
     "Gid:\t0\t0\t0\t0",

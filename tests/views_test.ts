@@ -86,7 +86,7 @@ Deno.test("readView answers /proc/PID/status with the state and Cpus_allowed lin
   assert.equal(
     readView(m, `/proc/${irqThread.pid}/status`),
     `Name:\tirq/5-observe_s\nState:\tS (sleeping)\nTgid:\t${irqThread.pid}\nNgid:\t0\n` +
-      `Pid:\t${irqThread.pid}\nPPid:\t2\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n` +
+      `Pid:\t${irqThread.pid}\nPPid:\t0\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n` +
       "Threads:\t1\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n",
   );
   assert.equal(readView(m, "/proc/999/status"), undefined);
@@ -135,9 +135,9 @@ Deno.test("ps views print procps's columns for kernel threads and RT tasks", () 
   assert.equal(
     psEf(k),
     "UID          PID    PPID  C STIME TTY          TIME CMD\n" +
-      "root           1       2  0 00:00 ?        00:00:00 [ksoftirqd/1]\n" +
-      "root           2       2  0 00:00 ?        00:00:00 [irq/19-eth0]\n" +
-      "root           3       1  0 00:00 ?        00:00:00 bash\n",
+      "root           1       0  0 00:00 ?        00:00:00 [ksoftirqd/1]\n" +
+      "root           2       0  0 00:00 ?        00:00:00 [irq/19-eth0]\n" +
+      "root           3       0  0 00:00 ?        00:00:00 bash\n",
   );
   assert.equal(
     psPidNiCmd(k),
