@@ -176,6 +176,15 @@ export class PerfettoRecorder implements TraceSink {
     return cpuTid(cpu, TASK);
   }
 
+  /** Is a slice open on this CPU track now? */
+  #hasSlice(cpu: number, tid: number): boolean {
+    const slots = this.#open[cpu];
+    for (let slot = 0; slot < slots.length; slot++) {
+      if (slots[slot] && cpuTid(cpu, SLOT_LEVEL[slot]) === tid) return true;
+    }
+    return false;
+  }
+
   // ---- TraceSink ----
 
   /** A tracepoint hit. */
@@ -335,11 +344,17 @@ export class PerfettoRecorder implements TraceSink {
     });
   }
 
-  /** A flow point: starts queue per kind and key; an end takes the oldest start. */
+  /**
+   * A flow point: starts queue per kind and key; an end takes the oldest
+   * start. A point with no slice to bind to on its track (the idle task,
+   * which has no slices) draws no arrow.
+   */
   flow(p: FlowPoint): void {
     const key = `${p.kind}|${p.key}`;
     const at = { ts: p.ts, pid: CPU_PID_BASE + p.cpu, tid: this.#contextTid(p.cpu, p.preempt) };
+    const bound = this.#hasSlice(p.cpu, at.tid);
     if (p.phase === "start") {
+      if (!bound) return;
       const q = this.#flowStarts.get(key);
       if (q) q.push(at);
       else this.#flowStarts.set(key, [at]);
@@ -347,8 +362,9 @@ export class PerfettoRecorder implements TraceSink {
     }
     const q = this.#flowStarts.get(key);
     const from = q?.shift();
-    if (!from) return; // its start came before recording began
+    if (!from) return; // its start came before recording began, or had no slice
     if (q!.length === 0) this.#flowStarts.delete(key);
+    if (!bound) return;
     // the end's slice opens at this instant; the point binds to it (bp: e)
     this.#arrow(p.kind, from, at);
   }

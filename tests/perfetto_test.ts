@@ -11,7 +11,16 @@
  */
 import assert from "node:assert/strict";
 import { runScenario } from "../runner/mod.ts";
-import { type ChromeEvent, CPU_PID_BASE, cpuTid, PerfettoRecorder } from "../runner/perfetto.ts";
+import {
+  type ChromeEvent,
+  CPU_PID_BASE,
+  cpuTid,
+  MACHINE_PID,
+  PerfettoRecorder,
+  WORK_TID_BASE,
+} from "../runner/perfetto.ts";
+import { defineTraceEvent } from "../core/trace.ts";
+import { testKernel } from "./helpers.ts";
 
 const MACHINE = "tests/fixtures/observe_pc.yaml";
 
@@ -246,4 +255,86 @@ Deno.test("PerfettoRecorder.finish can save a live run and recording goes on", a
   // requests at 1 and 2 ms by 3 ms; all ten by the end
   assert.equal(count(mid), 2);
   assert.equal(count(end), 10);
+});
+
+Deno.test("PerfettoRecorder puts tasklets and work items from other plugins on their tracks", () => {
+  // The events as include/trace/events/{irq,workqueue}.h print them; the
+  // tasklet and workqueue plugins define theirs with defineTraceEvent the same way.
+  const k = testKernel();
+  const tl = new PerfettoRecorder(k);
+  k.trace.addSink(tl);
+  const entry = defineTraceEvent<{ fn: string }>(
+    "irq",
+    "tasklet_entry",
+    (a) => `tasklet=0xffff888003c2e000 function=${a.fn}`,
+  );
+  const exit = defineTraceEvent<{ fn: string }>(
+    "irq",
+    "tasklet_exit",
+    (a) => `tasklet=0xffff888003c2e000 function=${a.fn}`,
+  );
+  const start = defineTraceEvent<{ fn: string }>(
+    "workqueue",
+    "workqueue_execute_start",
+    (a) => `work struct 00000000d5c4b0e6: function ${a.fn}`,
+  );
+  const end = defineTraceEvent<{ fn: string }>(
+    "workqueue",
+    "workqueue_execute_end",
+    (a) => `work struct 00000000d5c4b0e6: function ${a.fn}`,
+  );
+  const cpu = k.cpus[0];
+  const worker = k.sched.create({
+    comm: "kworker/0:1",
+    body: (function* () {})(),
+    start: "sleeping",
+  });
+  const at = (ns: number, fn: () => void) => k.clock.schedule(ns, fn);
+  at(1_000, () => {
+    cpu.preemptCount += 0x100; // serving softirq (TASKLET_SOFTIRQ)
+    k.traceEvent(entry, { fn: "my_tasklet_fn" }, cpu);
+    k.traceFlow("tasklet", "t1", "end", cpu);
+  });
+  at(3_000, () => {
+    k.traceEvent(exit, { fn: "my_tasklet_fn" }, cpu);
+    cpu.preemptCount -= 0x100;
+  });
+  at(5_000, () => {
+    cpu.current = worker; // as if switched in, to record from the kworker's context
+    k.traceEvent(start, { fn: "my_work_fn" }, cpu);
+    k.traceCounter("wq depth events", 0, -1);
+  });
+  at(9_000, () => {
+    k.traceEvent(end, { fn: "my_work_fn" }, cpu);
+    cpu.current = cpu.idleTask;
+  });
+  // tasklet_schedule() from a hardirq: the arrow leaves the hardirq slice
+  at(500, () => {
+    cpu.irqEnter();
+    k.traceFlow("tasklet", "t1", "start", cpu);
+    cpu.irqExit();
+  });
+  // from the idle task's context there is no slice to leave from: no arrow
+  at(600, () => k.traceFlow("tasklet", "t2", "start", cpu));
+  at(2_000, () => k.traceFlow("tasklet", "t2", "end", cpu));
+  k.runUntil(10_000);
+  const events = tl.finish();
+  assert.deepEqual(validate(events), []);
+  assert.deepEqual(
+    events.filter((e) => e.ph === "s" || e.ph === "f").map((e) => [e.ph, e.ts, e.tid]),
+    [["s", 0.5, cpuTid(0, 3)], ["f", 1, cpuTid(0, 2)]],
+  );
+  const t = events.find((e) => e.ph === "X" && e.name === "my_tasklet_fn")!;
+  assert.deepEqual([t.ts, t.dur, t.tid], [1, 2, cpuTid(0, 2)]);
+  const w = events.find((e) => e.ph === "X" && e.name === "my_work_fn")!;
+  assert.deepEqual([w.ts, w.dur, w.pid, w.tid], [5, 4, worker.pid, WORK_TID_BASE + worker.pid]);
+  assert.ok(
+    events.some((e) =>
+      e.ph === "M" && e.pid === worker.pid && e.tid === WORK_TID_BASE + worker.pid &&
+      e.args!.name === "kworker/0:1 work"
+    ),
+  );
+  assert.ok(
+    events.some((e) => e.ph === "C" && e.pid === MACHINE_PID && e.name === "wq depth events"),
+  );
 });
