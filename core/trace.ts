@@ -213,6 +213,11 @@ export class TraceBuffer {
     for (let i = 0; i < s.length; i++) s[i].flow?.(p);
   }
 
+  /** True when the ring records `t` (tracing on and `t` passes the filter): `set_event`. */
+  recording(t: TraceEventType<unknown>): boolean {
+    return this.enabled && (!this.#filter || this.#filter(t));
+  }
+
   /** True when `t` passes the current filter. */
   wants(t: TraceEventType<unknown>): boolean {
     return this.enabled && (this.#sinks.length > 0 || !this.#filter || this.#filter(t));
