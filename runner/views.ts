@@ -12,7 +12,9 @@
  * - `/proc/cpuinfo`: per arch, from the machine file's cpus model and MHz;
  * - `/proc/PID/status` (the identity, state and affinity lines) and
  *   `/proc/PID/stack` (modelled: see {@linkcode procPidStack});
- * - `dmesg`, `ps -ef`, `ps ax -o pid,ni,cmd`, `ps -eLo pid,cls,rtprio,ni,psr,comm`.
+ * - `dmesg`, `ps -ef`, `ps ax -o pid,ni,cmd`, `ps -eLo pid,cls,rtprio,ni,psr,comm`;
+ * - tracefs (`/sys/kernel/tracing/` or `/sys/kernel/debug/tracing/`):
+ *   `trace`, `available_events`, `set_event`, `tracing_on`.
  *
  * @example
  * ```ts
@@ -29,6 +31,7 @@ import { GenIrqKey } from "../plugins/genirq/mod.ts";
 import { SoftirqKey } from "../plugins/softirq/mod.ts";
 import { X86Key } from "../plugins/x86/mod.ts";
 import { PS_VIEWS } from "./ps.ts";
+import { traceEvents } from "../core/trace.ts";
 
 /** What a view needs: the kernel, and the machine file for `/proc/cpuinfo`. */
 export interface ViewMachine {
@@ -53,11 +56,37 @@ export function readView(m: ViewMachine, path: string): string | undefined {
   }
   const ps = PS_VIEWS[path];
   if (ps) return ps(k);
+  const tracefs = TRACEFS.find((d) => path.startsWith(d + "/"));
+  if (tracefs) return readTracefs(k, path.slice(tracefs.length + 1));
   const pid = /^\/proc\/(\d+)\/(status|stack)$/.exec(path);
   if (pid) {
     const t = k.sched.byPid(Number(pid[1]));
     if (!t || t.state === "X") return undefined;
     return pid[2] === "status" ? procPidStatus(k, t) : procPidStack(k, t);
+  }
+  return undefined;
+}
+
+/** Where tracefs is mounted: its own mount point and the old debugfs one. */
+const TRACEFS = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+/**
+ * tracefs files: `trace` (the ring as the nop tracer prints it; header only
+ * when nothing was traced), `available_events` and `set_event`
+ * (`system:event` lines), `tracing_on`.
+ */
+function readTracefs(k: Kernel, file: string): string | undefined {
+  const events = traceEvents();
+  switch (file) {
+    case "trace":
+      return k.trace.format(k.cpus.filter((c) => c.online).length);
+    case "available_events":
+      return events.map((t) => `${t.system}:${t.name}\n`).join("");
+    case "set_event":
+      return events.filter((t) => k.trace.recording(t)).map((t) => `${t.system}:${t.name}\n`)
+        .join("");
+    case "tracing_on":
+      return k.trace.enabled ? "1\n" : "0\n";
   }
   return undefined;
 }
@@ -75,6 +104,9 @@ export function viewPaths(m: ViewMachine): string[] {
     "/proc/PID/stack",
     "dmesg",
     ...Object.keys(PS_VIEWS),
+    ...["trace", "available_events", "set_event", "tracing_on"].map((f) =>
+      `/sys/kernel/tracing/${f}`
+    ),
   ]);
 }
 

@@ -178,3 +178,43 @@ Deno.test("main --help lists the subcommands and exits 0 without reading the env
   assert.match(r.out, /\nCommands:\n {2}run \[options\] <machine> /);
   for (const c of ["report", "cat", "watch"]) assert.match(r.out, new RegExp(`\\n {2}${c} `));
 });
+
+Deno.test("main cat reads tracefs: trace with --events, set_event, available_events", async () => {
+  const t = await cli([
+    "cat",
+    M,
+    "/sys/kernel/tracing/trace",
+    "--at",
+    "1010us",
+    "--events",
+    "irq:*",
+  ]);
+  assert.equal(t.code, 0);
+  const lines = t.out.split("\n");
+  assert.equal(lines[0], "# tracer: nop");
+  const events = lines.filter((l) => l && !l.startsWith("#"));
+  assert.ok(events.length > 0 && events.every((l) => / (irq_handler|softirq)_\w+: /.test(l)));
+  assert.ok(events.includes(
+    "          <idle>-0       [000] d.h1.     0.001001: irq_handler_entry: irq=5 name=observe_src",
+  ));
+  const se = await cli([
+    "cat",
+    M,
+    "/sys/kernel/debug/tracing/set_event",
+    "--at",
+    "0",
+    "--events",
+    "irq:*,!irq:softirq_raise",
+  ]);
+  assert.equal(
+    se.out,
+    "irq:irq_handler_entry\nirq:irq_handler_exit\nirq:softirq_entry\nirq:softirq_exit\n",
+  );
+  const av = await cli(["cat", M, "/sys/kernel/tracing/available_events", "--at", "0"]);
+  for (const e of ["irq:softirq_raise", "sched:sched_switch", "irq_vectors:local_timer_entry"]) {
+    assert.ok(av.out.split("\n").includes(e), e);
+  }
+  const bad = await cli(["cat", M, "/sys/kernel/tracing/trace", "--events", "nope:*"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /^error at --events: no trace event matches "nope:\*"/);
+});

@@ -160,10 +160,13 @@ export async function main(args: string[], io: CliIo = stdio): Promise<number> {
         "--at <time>",
         "simulated time to stop at, e.g. 500ms (default: the end)",
         timeArg("--at"),
-      ),
-  ).action(async (machine: string, path: string, o: Common & { at?: number }) => {
-    code = await cmdCat(machine, path, o, io, env);
-  });
+      )
+      .option("--events <list>", "for /sys/kernel/tracing/trace: the events, like set_event"),
+  ).action(
+    async (machine: string, path: string, o: Common & { at?: number; events?: string }) => {
+      code = await cmdCat(machine, path, o, io, env);
+    },
+  );
 
   addCommon(
     program.command("watch <machine> [path]")
@@ -336,11 +339,17 @@ async function runTo(
   untilNs: number | undefined,
   stepNs?: number,
   onStep?: (k: Kernel, now: number, end: number) => Promise<void> | void,
+  trace?: { events?: string },
 ): Promise<{ kernel: Kernel; spec: MachineSpec }> {
   const { spec: probe } = await loadMachine(machine, { seed: o.seed });
   if (o.scenario === undefined && !probe.scenario) {
     const { kernel, spec } = await loadMachine(machine, { seed: o.seed });
     kernel.keepGoing = o.keepGoing ?? false;
+    if (trace) {
+      checkEvents(trace.events);
+      kernel.trace.enabled = true;
+      kernel.trace.setFilter(trace.events);
+    }
     for (const c of kernel.cpus) c.start();
     const end = untilNs ?? Math.round((o.durationMs ?? 1000) * 1e6);
     const progress = new Progress(env, io.error, o.quiet ?? false);
@@ -359,6 +368,9 @@ async function runTo(
     durationMs: untilNs !== undefined ? untilNs / 1e6 : o.durationMs,
     stepNs,
     onStep,
+    ...(trace
+      ? { trace: true, events: trace.events, onStart: () => checkEvents(trace.events) }
+      : {}),
   });
   const r = await runScenario(machine, opts);
   progress()?.done();
@@ -375,14 +387,20 @@ function unknownPath(path: string, k: Kernel, spec: MachineSpec): UsageError {
   );
 }
 
+/** Paths under tracefs need tracing on from the start. */
+function isTracefs(path: string): boolean {
+  return /^\/sys\/kernel\/(debug\/)?tracing\//.test(path);
+}
+
 async function cmdCat(
   machine: string,
   path: string,
-  o: Common & { at?: number },
+  o: Common & { at?: number; events?: string },
   io: CliIo,
   env: TermEnv,
 ): Promise<number> {
-  const { kernel, spec } = await runTo(machine, o, io, env, o.at);
+  const trace = isTracefs(path) ? { events: o.events } : undefined;
+  const { kernel, spec } = await runTo(machine, o, io, env, o.at, undefined, undefined, trace);
   const text = readView({ kernel, spec }, path);
   if (text === undefined) throw unknownPath(path, kernel, spec);
   io.write(text);
