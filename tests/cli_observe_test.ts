@@ -103,8 +103,9 @@ Deno.test("main watch highlights changed cells on a terminal unless NO_COLOR", a
   assert.doesNotMatch(frames[0], /\x1b\[7m/, "the first frame has nothing to compare with");
   // NET_RX went from 9 (at 10 ms) to 10 (all ten by 20 ms): both columns changed
   assert.match(frames[1], /NET_RX: {9}\x1b\[7m10\x1b\[0m\n/);
-  const plain = await cli(["watch", M, "/proc/softirqs", "-n", "10ms", "-q"], tty(true));
+  const plain = await cli(["watch", M, "/proc/softirqs", "-n", "10ms"], tty(true));
   assert.doesNotMatch(plain.out, /\x1b\[7m/);
+  assert.equal(plain.err, "", "no progress line under the frames");
 });
 
 Deno.test("main report prints the latency tables and --json the figures", async () => {

@@ -431,9 +431,10 @@ async function cmdWatch(
     if (delay > 0) await (io.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(delay);
   };
   const { spec: probe } = await loadMachine(machine, { seed: o.seed });
+  // no progress line: the frames show the simulated time and own the screen
   const { kernel } = await runTo(
     machine,
-    o,
+    { ...o, quiet: true },
     io,
     env,
     undefined,
