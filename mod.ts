@@ -30,3 +30,8 @@ export { builtinPlugins } from "./plugins/mod.ts";
 export { checkExpectations, loadMachine, runScenario } from "./runner/mod.ts";
 export type { RunOptions, RunResult } from "./runner/mod.ts";
 export { Machine } from "./runner/machine.ts";
+export { readView, viewPaths } from "./runner/views.ts";
+export type { ViewMachine } from "./runner/views.ts";
+export { PerfettoRecorder } from "./runner/perfetto.ts";
+export { formatLatencyHist, formatLatencyTop, LatencyRecorder } from "./runner/latency.ts";
+export type { LatencyReport } from "./runner/latency.ts";
