@@ -135,6 +135,12 @@ export class Scheduler {
   /** Hooks (tracepoints and plugins): called on each context switch and wake-up. */
   onSwitch: ((s: SwitchInfo) => void)[] = [];
   onWakeup: ((t: Task, cpu: Cpu) => void)[] = [];
+  /**
+   * Called when the current task blocks, before the switch (the kernel's
+   * sched_submit_work(): wq_worker_sleeping() for workqueue workers). A hook
+   * may wake other tasks; they compete for the CPU this task gives up.
+   */
+  onSleep: ((t: Task, cpu: Cpu) => void)[] = [];
   /** smp_send_reschedule(): set by an arch plugin; the default pokes the CPU. */
   sendReschedIpi: ReschedIpi = (_from, to) => to.poke();
 
@@ -348,6 +354,7 @@ export class Scheduler {
         }
       }, t.pid);
     }
+    for (const h of this.onSleep) h(t, cpu);
     this.schedule(cpu, false);
   }
 
