@@ -1,0 +1,56 @@
+/**
+ * The workqueue plugin: concurrency-managed workqueues (CMWQ) as Linux 6.1
+ * runs them — worker pools and kworkers, max_active, the system workqueues,
+ * queueing, flushing and cancelling, trace events and
+ * /sys/devices/virtual/workqueue/. It provides {@linkcode WorkqueueKey}.
+ *
+ * @example
+ * ```yaml
+ * plugins:
+ *   - genirq
+ *   - softirq
+ *   - workqueue
+ * ```
+ * @module
+ */
+
+import type { Plugin } from "../../core/plugin.ts";
+import { WQ_MEM_RECLAIM, WQ_SYSFS, WQ_UNBOUND } from "./constants.ts";
+import {
+  workqueueDefaults,
+  WorkqueueKey,
+  type WorkqueueOptions,
+  Workqueues,
+  WQ_SYSFS_DIR,
+} from "./workqueue.ts";
+
+export * from "./constants.ts";
+export * from "./work.ts";
+export * from "./workqueue.ts";
+export * from "./api.ts";
+
+/** The workqueue plugin factory. */
+export function workqueue(options: Partial<WorkqueueOptions> = {}): Plugin {
+  const opts: WorkqueueOptions = { ...workqueueDefaults, ...options };
+  return {
+    name: "workqueue",
+    requires: ["softirq"],
+    setup(ctx) {
+      const k = ctx.kernel;
+      const w = new Workqueues(k, opts);
+      k.bus.provide(WorkqueueKey, w, "workqueue");
+      w.initEarly();
+      k.procfs.registerDir(
+        WQ_SYSFS_DIR,
+        (rest) => w.sysfsRead(rest),
+        (rest, data) => w.sysfsWrite(rest, data),
+      );
+    },
+    start(k) {
+      const w = k.bus.get(WorkqueueKey);
+      w.init();
+      // mm/backing-dev.c default_bdi_init(): the WQ_SYSFS workqueue every system has
+      k.enter(() => w.alloc_workqueue("writeback", WQ_MEM_RECLAIM | WQ_UNBOUND | WQ_SYSFS, 0));
+    },
+  };
+}
