@@ -77,6 +77,12 @@ const expectSchema = z.object({
 export const scenarioSchema = z.object({
   name: z.string().min(1).describe("Name of the scenario."),
   description: z.string().optional().describe("What this scenario shows, for people."),
+  arch: z.array(z.enum(["x86", "arm", "arm64"])).min(1).optional().describe(
+    "Architectures the modules need (e.g. [x86] for inb/outb on ISA ports); default: any.",
+  ),
+  roles: z.array(z.string().regex(NAME_PATTERN)).optional().describe(
+    "Roles the modules use besides those of the stimuli (the machine must bind them).",
+  ),
   modules: z.array(moduleSchema).default([]).describe(
     "Kernel modules to load (insmod) at boot, in order.",
   ),

@@ -292,8 +292,7 @@ Deno.test("SMP wake-up that preempts another CPU's task goes through sendResched
     ipis.push(`${from.id}->${to.id}`);
     base(from, to);
   };
-  let waiter!: Task;
-  waiter = k.sched.create({
+  const waiter: Task = k.sched.create({
     comm: "rt",
     cpu: 1,
     cpusAllowed: [1],
@@ -302,6 +301,7 @@ Deno.test("SMP wake-up that preempts another CPU's task goes through sendResched
     start: "sleeping",
     body: (function* () {
       ipis.push(`rt runs on ${k.currentCpu!.id}`);
+      yield udelay(1);
     })(),
   });
   k.sched.create({
@@ -335,6 +335,7 @@ Deno.test("setCpusAllowed moves a queued task to an allowed CPU", () => {
     cpusAllowed: [0],
     body: (function* () {
       seen.push(k.currentCpu!.id);
+      yield udelay(1);
     })(),
   });
   k.sched.setCpusAllowed(t, [1]);

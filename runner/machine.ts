@@ -123,6 +123,14 @@ export class Machine {
     return this.kernel.procfs.read(path);
   }
 
+  /**
+   * Write a /proc or /sys file, like `echo data > path`: the bytes written,
+   * or a negative errno (`-5` EIO, `-22` EINVAL...).
+   */
+  write(path: string, data: string): number {
+    return this.kernel.enter(() => this.kernel.procfs.write(path, data));
+  }
+
   /** dmesg text. */
   dmesg(): string {
     return this.kernel.log.dmesg();

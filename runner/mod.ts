@@ -127,8 +127,36 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     k.trace.setFilter(opts.events);
   }
 
-  // Stimuli: resolve roles and check arguments before anything runs.
   const errors: ConfigError[] = [];
+  // The scenario's needs: its architectures and the roles its modules use.
+  if (sspec.arch && !sspec.arch.includes(mspec.arch)) {
+    errors.push(
+      new ConfigError({
+        location: ssource.locate(["arch"]),
+        path: "arch",
+        message: `scenario "${sspec.name}" runs on ${
+          sspec.arch.join(", ")
+        } only; machine "${mspec.name}" is ${mspec.arch}`,
+        expected: `a machine of arch ${sspec.arch.join(" or ")}`,
+        hint: "pick another machine file, or a scenario written for this architecture",
+      }),
+    );
+  }
+  (sspec.roles ?? []).forEach((role, i) => {
+    if (k.roleDevice(role)) return;
+    const roles = [...k.roles.keys()].sort();
+    errors.push(
+      new ConfigError({
+        location: ssource.locate(["roles", i]),
+        path: `roles[${i}]`,
+        message: `machine "${mspec.name}" binds no device to role "${role}", which the modules use`,
+        expected: `one of: ${roles.join(", ")}`,
+        hint: didYouMean(role, roles, `add ${role}: <device> under roles: in ${machineFile}`),
+      }),
+    );
+  });
+
+  // Stimuli: resolve roles and check arguments before anything runs.
   const stimuli: (() => void)[] = [];
   sspec.stimuli.forEach((s, i) => {
     const dev = k.roleDevice(s.role);

@@ -118,3 +118,17 @@ Deno.test("main exits 2 for stimuli naming an unbound role or an unknown action"
       '  hint: did you mean "type"?\n',
   );
 });
+
+Deno.test("main exits 2 for a scenario of another arch and a module role the machine lacks", async () => {
+  const r = await cli(["machines/pc.yaml", "--scenario", "tests/fixtures/wrong_arch.yaml"]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.err,
+    'tests/fixtures/wrong_arch.yaml:2:7: error at arch: scenario "wrong_arch" runs on arm only; machine "pc" is x86\n' +
+      "  expected: a machine of arch arm\n" +
+      "  hint: pick another machine file, or a scenario written for this architecture\n" +
+      'tests/fixtures/wrong_arch.yaml:3:9: error at roles[0]: machine "pc" binds no device to role "gpio_led", which the modules use\n' +
+      "  expected: one of: disk, keyboard, serial, timer\n" +
+      "  hint: add gpio_led: <device> under roles: in machines/pc.yaml\n",
+  );
+});

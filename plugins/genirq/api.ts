@@ -7,6 +7,7 @@
 
 import { kernel } from "../../core/kernel.ts";
 import type { SleepToken } from "../../core/body.ts";
+import { canSetAffinity, setAffinity } from "./affinity.ts";
 import { GenIrqKey } from "./genirq.ts";
 import type { IrqHandler } from "./desc.ts";
 import { EINVAL, IRQ_PER_CPU_DEVID, type irqreturn_t } from "./constants.ts";
@@ -93,4 +94,18 @@ export function irq_get_trigger_type(irq: number): number {
 /** A handler that does nothing (no_action, kernel/irq/handle.c). */
 export function no_action(_irq: number, _dev: unknown): irqreturn_t {
   return 0;
+}
+
+/**
+ * irq_set_affinity(irq, cpumask): ask for the IRQ to be delivered to `cpus`
+ * (CPU ids). 0 or a negative errno; on x86 the move happens at the next
+ * interrupt (kernel/irq/manage.c, kernel/irq/migration.c).
+ */
+export function irq_set_affinity(irq: number, cpus: readonly number[]): number {
+  return setAffinity(gi(), irq, cpus);
+}
+
+/** irq_can_set_affinity(irq): true when the IRQ's chip can move it and it may be balanced. */
+export function irq_can_set_affinity(irq: number): boolean {
+  return canSetAffinity(gi().irq_to_desc(irq));
 }

@@ -146,6 +146,8 @@ export class IrqDesc {
   status = 0;
   /** IRQS_* internal state. */
   istate = 0;
+  /** The mask of a deferred affinity change (IRQD_SETAFFINITY_PENDING), CPU ids. */
+  pending_mask: number[] = [];
   /** Nested disable depth; a fresh desc starts disabled (kernel/irq/irqdesc.c desc_set_defaults). */
   depth = 1;
   /** Per-CPU delivery counts (kstat_irqs). */

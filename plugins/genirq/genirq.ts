@@ -7,6 +7,7 @@
  * @module
  */
 
+import { setupAffinity } from "./affinity.ts";
 import { type Body, BUSY, CALL, sleepToken } from "../../core/body.ts";
 import { noteSleep } from "../../core/api.ts";
 import { serviceKey } from "../../core/bus.ts";
@@ -521,6 +522,9 @@ export class GenIrq {
         d.state &= ~(IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED);
       } else this.irq_enable(desc);
       d.state |= IRQD_IRQ_STARTED;
+      // __irq_startup() → irq_setup_affinity() (IRQCHIP_AFFINITY_PRE_STARTUP
+      // chips get it before startup; the order is not visible here)
+      setupAffinity(this, desc);
     }
     if (resend) this.check_irq_resend(desc, false);
   }

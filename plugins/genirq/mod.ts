@@ -13,6 +13,7 @@
  */
 
 import type { Plugin } from "../../core/plugin.ts";
+import { defaultAffinityWrite, writeIrqAffinity } from "./affinity.ts";
 import { GenIrq, GenIrqKey } from "./genirq.ts";
 import { formatCpumask, readProcIrq, showInterrupts } from "./proc.ts";
 
@@ -22,6 +23,7 @@ export * from "./flow.ts";
 export * from "./genirq.ts";
 export * from "./proc.ts";
 export * from "./api.ts";
+export * from "./affinity.ts";
 export { SPURIOUS_THRESHOLD, SPURIOUS_WINDOW } from "./spurious.ts";
 
 /** genirq plugin options. */
@@ -46,11 +48,20 @@ export function genirq(options: Partial<Options> = {}): Plugin {
       k.procfs.register(
         "/proc/irq/default_smp_affinity",
         () => formatCpumask(gi.defaultAffinity, k.cpus.length) + "\n",
+        (data) => defaultAffinityWrite(gi, data),
       );
-      k.procfs.registerDir("/proc/irq/", (rest) => {
-        const m = /^(\d+)\/([a-z_]+)$/.exec(rest);
-        return m ? readProcIrq(gi, k, Number(m[1]), m[2]) : undefined;
-      });
+      k.procfs.registerDir(
+        "/proc/irq/",
+        (rest) => {
+          const m = /^(\d+)\/([a-z_]+)$/.exec(rest);
+          return m ? readProcIrq(gi, k, Number(m[1]), m[2]) : undefined;
+        },
+        (rest, data) => {
+          const m = /^(\d+)\/(smp_affinity|smp_affinity_list)$/.exec(rest);
+          if (!m || readProcIrq(gi, k, Number(m[1]), m[2]) === undefined) return undefined;
+          return writeIrqAffinity(gi, Number(m[1]), m[2] === "smp_affinity_list", data);
+        },
+      );
     },
   };
 }

@@ -136,12 +136,12 @@ export const workqueue_execute_end = defineTraceEvent<WorkTraceArgs>(
 );
 
 /** %ps of a function: its name, or 0x0 for an anonymous one. */
-export function symbolName(f: unknown): string {
+function symbolName(f: unknown): string {
   return typeof f === "function" && f.name ? f.name : "0x0";
 }
 
 /** A hashed-looking %p (16 hex digits) for the n-th object of a kind, stable per machine. */
-export function hashedPtr(kind: string, n: number): string {
+function hashedPtr(kind: string, n: number): string {
   let h = 0x811c9dc5;
   const s = `${kind}:${n}`;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;

@@ -1,0 +1,377 @@
+/**
+ * Chip and flow conformance: what every interrupt controller must do when
+ * genirq drives it (request_irq unmasks, disable_irq masks, ack/eoi re-arm,
+ * set_type programs or is refused, free_irq masks, /proc/interrupts counts),
+ * checked through the real path: a line asserted at the controller's input,
+ * the CPU's entry code, the flow handler, the driver's handler.
+ *
+ * The kit picks controller inputs that nothing drives (a free ISA IRQ, a
+ * free GPIO), connects its own wire to them and plays a device. A case that
+ * cannot apply to a controller is registered as ignored, its name saying
+ * which case and why (`... [skipped: chip has no irq_set_type]`).
+ *
+ * @example
+ * ```ts
+ * import { chipConformance } from "./testing/mod.ts";
+ * await chipConformance({ chip: "XT-PIC", machine: "machines/pc.yaml" });
+ * ```
+ * @module
+ */
+import { in_hardirq, irqs_disabled, udelay } from "../core/api.ts";
+import type { Kernel } from "../core/kernel.ts";
+import { connect, InputPin, OutputPin } from "../core/line.ts";
+import { loadMachine } from "../runner/mod.ts";
+import type { PluginRegistry } from "../config/loader.ts";
+import {
+  GenIrqKey,
+  IRQ_HANDLED,
+  irq_set_irq_type,
+  IRQ_TYPE_EDGE_RISING,
+  IRQ_TYPE_LEVEL_HIGH,
+  IRQD_IRQ_MASKED,
+  type IrqDesc,
+} from "../plugins/genirq/mod.ts";
+
+/** The cases of the chip kit, by name (used in `skip`). */
+export const CHIP_CASES = [
+  "request delivers",
+  "ack re-arms",
+  "disable masks",
+  "enable replays",
+  "edge during handler",
+  "level masked while handled",
+  "set_type",
+  "free masks",
+  "proc row",
+] as const;
+
+/** A case name of the chip kit. */
+export type ChipCase = typeof CHIP_CASES[number];
+
+/** Options of {@linkcode chipConformance}. */
+export interface ChipConformanceOptions {
+  /** The chip's name as /proc/interrupts shows it (`XT-PIC`, `IO-APIC`, `ARMCTRL-level`). */
+  chip: string;
+  /** A machine file with the controller. */
+  machine: string;
+  /** Plugin registry for third-party plugins (default: the built-in ones). */
+  registry?: PluginRegistry;
+  /** Linux IRQs to test (default: the first free inputs of the chip, at most 2). */
+  irqs?: number[];
+  /** Cases to skip, with the reason (shown in the test name). */
+  skip?: Partial<Record<ChipCase, string>>;
+  /** Simulated time to let a delivery happen, ns (default 1 ms). */
+  settleNs?: number;
+}
+
+/** One handler call as the kit saw it. */
+interface Call {
+  cpu: number;
+  hardirq: boolean;
+  irqsOff: boolean;
+  at: number;
+}
+
+/** A machine with the kit's wire on a free input of the chip. */
+export class ChipRig {
+  readonly calls: Call[] = [];
+  /** Set by a handler that should hold the line (level: the device clears it). */
+  clearInHandler = true;
+  /** Extra busy time in the handler, µs. */
+  handlerUs = 0;
+  /** Called in the middle of the handler (after handlerUs/2). */
+  midHandler: (() => void) | undefined;
+
+  constructor(readonly kernel: Kernel, readonly irq: number, readonly wire: OutputPin) {}
+
+  /** The desc under test. */
+  get desc(): IrqDesc {
+    return this.kernel.bus.get(GenIrqKey).irq_to_desc(this.irq)!;
+  }
+
+  /** True when the desc is level triggered (after request or set_type). */
+  get level(): boolean {
+    return this.desc.irq_data.isLevel();
+  }
+
+  /** Run kernel code (request_irq and friends need the ambient kernel). */
+  call<R>(fn: () => R): R {
+    return this.kernel.enter(fn);
+  }
+
+  /** request_irq() with the kit's handler. Returns 0 or a negative errno. */
+  request(flags = 0): number {
+    const gi = this.kernel.bus.get(GenIrqKey);
+    // deno-lint-ignore no-this-alias
+    const rig = this;
+    function* handler(_irq: number, _dev: unknown) {
+      rig.calls.push({
+        cpu: rig.kernel.thisCpu().id,
+        hardirq: in_hardirq(),
+        irqsOff: irqs_disabled(),
+        at: rig.kernel.now,
+      });
+      if (rig.handlerUs > 0) yield udelay(rig.handlerUs / 2);
+      rig.midHandler?.();
+      if (rig.handlerUs > 0) yield udelay(rig.handlerUs / 2);
+      // the device drops its request once every request it made is served
+      if (rig.clearInHandler && --rig.outstanding <= 0) {
+        rig.outstanding = 0;
+        rig.wire.set(false);
+      }
+      return IRQ_HANDLED;
+    }
+    return this.call(() => gi.request_threaded_irq(this.irq, handler, null, flags, "conform", rig));
+  }
+
+  /** Requests the kit's device made that no handler has served yet. */
+  outstanding = 0;
+
+  /**
+   * Assert a request as a device does: drive the line high and hold it until
+   * a handler serves it (an 8259 loses an edge whose level drops before
+   * INTA). On an edge line already high, drop and raise it again: a new
+   * rising edge.
+   */
+  assert(): void {
+    this.outstanding++;
+    this.call(() => {
+      if (this.wire.level && !this.level) this.wire.set(false);
+      this.wire.set(true);
+    });
+  }
+
+  /** Let simulated time pass. */
+  run(ns: number): void {
+    this.kernel.runUntil(this.kernel.now + ns);
+  }
+
+  /** Deliveries counted for this IRQ (kstat_irqs over CPUs). */
+  count(): number {
+    return this.desc.kstat_irqs.reduce((a, b) => a + b, 0);
+  }
+}
+
+/** Inputs of the chip that nothing drives, as Linux IRQs (sorted). */
+export function freeInputs(k: Kernel, chip: string): { irq: number; pin: InputPin }[] {
+  const gi = k.bus.get(GenIrqKey);
+  const out: { irq: number; pin: InputPin }[] = [];
+  for (const [pin, irq] of gi.inputIrq) {
+    if (!(pin instanceof InputPin) || pin.drivers.length > 0) continue;
+    const desc = gi.irq_to_desc(irq);
+    if (!desc || desc.action || desc.irq_data.chip.name !== chip) continue;
+    out.push({ irq, pin });
+  }
+  return out.sort((a, b) => a.irq - b.irq);
+}
+
+/** Load the machine, start its CPUs and wire the kit to `irq`'s free input. */
+export async function chipRig(opts: ChipConformanceOptions, irq: number): Promise<ChipRig> {
+  const { kernel } = await loadMachine(opts.machine, { registry: opts.registry });
+  const input = freeInputs(kernel, opts.chip).find((f) => f.irq === irq);
+  if (!input) throw new Error(`Cannot test IRQ ${irq} of ${opts.chip}: its input is not free`);
+  const wire = new OutputPin(`conformance.irq${irq}`);
+  connect(wire, input.pin);
+  for (const c of kernel.cpus) c.start();
+  kernel.runUntil(kernel.now + 1_000_000); // let boot-time work (insmod-free) settle
+  return new ChipRig(kernel, irq, wire);
+}
+
+/**
+ * Register the chip conformance cases as Deno tests for `opts.chip` on
+ * `opts.machine`. Awaits one probe load of the machine to find free inputs
+ * and the chip's capabilities.
+ */
+export async function chipConformance(opts: ChipConformanceOptions): Promise<void> {
+  const settle = opts.settleNs ?? 1_000_000;
+  const { kernel: probe } = await loadMachine(opts.machine, { registry: opts.registry });
+  const free = freeInputs(probe, opts.chip).map((f) => f.irq);
+  const irqs = opts.irqs ?? free.slice(0, 2);
+  const chipOps = irqs.length
+    ? probe.bus.get(GenIrqKey).irq_to_desc(irqs[0])!.irq_data.chip
+    : undefined;
+  const swResend = probe.bus.get(GenIrqKey).swResend !== undefined;
+  const prefix = `${opts.chip} chip conformance`;
+
+  const reasons: Partial<Record<ChipCase, string>> = { ...opts.skip };
+  if (irqs.length === 0) {
+    for (const c of CHIP_CASES) reasons[c] ??= `no free input of ${opts.chip} on ${opts.machine}`;
+  }
+  const probeLevel = irqs.length > 0 &&
+    probe.bus.get(GenIrqKey).irq_to_desc(irqs[0])!.irq_data.isLevel();
+  if (chipOps && !chipOps.irq_set_type) {
+    if (!probeLevel) {
+      reasons["level masked while handled"] ??=
+        `the free inputs are edge triggered and ${opts.chip} has no irq_set_type`;
+    } else {
+      reasons["edge during handler"] ??=
+        `the free inputs are level triggered and ${opts.chip} has no irq_set_type`;
+    }
+  }
+  if (chipOps && !chipOps.irq_retrigger && !swResend) {
+    reasons["enable replays"] ??=
+      "chip has no irq_retrigger and no software resend is loaded: a masked edge is lost (check_irq_resend)";
+  }
+
+  const rig = (irq: number) => chipRig(opts, irq);
+
+  function cases(irq: number): [ChipCase, () => Promise<void>][] {
+    return [
+      ["request delivers", async () => {
+        const r = await rig(irq);
+        eq(r.request(), 0, "request_irq");
+        r.assert();
+        r.run(settle);
+        eq(r.calls.length, 1, "handler calls after one assertion");
+        ok(r.calls[0].hardirq, "the handler runs in hardirq context");
+        ok(r.calls[0].irqsOff, "the handler runs with interrupts disabled");
+        eq(r.count(), 1, "kstat_irqs");
+      }],
+      ["ack re-arms", async () => {
+        const r = await rig(irq);
+        eq(r.request(), 0, "request_irq");
+        for (let i = 0; i < 3; i++) {
+          r.assert();
+          r.run(settle);
+        }
+        eq(r.calls.length, 3, "three assertions, three handler calls (ack/eoi re-arms the input)");
+      }],
+      ["disable masks", async () => {
+        const r = await rig(irq);
+        eq(r.request(), 0, "request_irq");
+        r.call(() => r.kernel.bus.get(GenIrqKey).disable_irq_nosync(irq));
+        r.assert();
+        r.run(settle);
+        eq(r.calls.length, 0, "no handler call while disabled");
+      }],
+      ["enable replays", async () => {
+        const r = await rig(irq);
+        eq(r.request(), 0, "request_irq");
+        const gi = r.kernel.bus.get(GenIrqKey);
+        r.call(() => gi.disable_irq_nosync(irq));
+        r.assert();
+        r.run(settle);
+        r.call(() => gi.enable_irq(irq));
+        r.run(settle);
+        eq(r.calls.length, 1, "the request made while disabled is delivered once after enable_irq");
+      }],
+      ["edge during handler", async () => {
+        const r = await rig(irq);
+        if (r.level) {
+          eq(
+            r.call(() => irq_set_irq_type(irq, IRQ_TYPE_EDGE_RISING)),
+            0,
+            "set edge",
+          );
+        }
+        eq(r.request(), 0, "request_irq");
+        if (r.level) throw new Error("line stays level triggered: cannot test an edge");
+        r.handlerUs = 40;
+        let once = false;
+        r.midHandler = () => {
+          if (!once) r.assert();
+          once = true;
+        };
+        r.assert();
+        r.run(settle);
+        eq(
+          r.calls.length,
+          2,
+          "an edge while the handler runs is not lost (IRQS_PENDING or the chip latches it)",
+        );
+        ok(r.calls[1].at > r.calls[0].at, "the second call follows the first");
+      }],
+      ["level masked while handled", async () => {
+        const r = await rig(irq);
+        eq(r.request(), 0, "request_irq");
+        if (!r.level) {
+          eq(
+            r.call(() => irq_set_irq_type(irq, IRQ_TYPE_LEVEL_HIGH)),
+            0,
+            "set level",
+          );
+        }
+        ok(r.level, "the line is level triggered");
+        r.handlerUs = 40;
+        let masked = false;
+        r.midHandler = () => {
+          masked = (r.desc.irq_data.state & IRQD_IRQ_MASKED) !== 0 ||
+            r.kernel.cpus.every((c) => c.irqsDisabled);
+        };
+        r.clearInHandler = true;
+        r.assert();
+        r.run(settle);
+        eq(
+          r.calls.length,
+          1,
+          "one call per assertion: the device cleared its level in the handler",
+        );
+        ok(masked, "the level line cannot re-enter while its handler runs");
+      }],
+      ["set_type", async () => {
+        const r = await rig(irq);
+        const d = r.desc.irq_data;
+        const before = d.triggerType();
+        const ret = r.call(() => irq_set_irq_type(irq, IRQ_TYPE_EDGE_RISING));
+        if (d.chip.irq_set_type) {
+          ok(ret === 0 || ret < 0, "0 or a negative errno");
+          if (ret === 0) eq(d.triggerType(), IRQ_TYPE_EDGE_RISING, "trigger type recorded");
+          else eq(d.triggerType(), before, "a refused type changes nothing");
+        } else {
+          // __irq_set_trigger(): "No set_type function for IRQ %d (%s)", returns 0
+          eq(ret, 0, "without irq_set_type the request is accepted and ignored");
+          eq(d.triggerType(), before, "nothing recorded");
+        }
+      }],
+      ["free masks", async () => {
+        const r = await rig(irq);
+        eq(r.request(), 0, "request_irq");
+        r.call(() => r.kernel.bus.get(GenIrqKey).free_irq(irq, r));
+        const n = r.count();
+        r.assert();
+        r.run(settle);
+        eq(r.calls.length, 0, "no handler after free_irq");
+        eq(r.count(), n, "the masked line is not delivered at all");
+      }],
+      ["proc row", async () => {
+        const r = await rig(irq);
+        eq(r.request(), 0, "request_irq");
+        r.assert();
+        r.run(settle);
+        r.assert();
+        r.run(settle);
+        const row = (r.kernel.procfs.read("/proc/interrupts") ?? "").split("\n")
+          .find((l) => l.trimStart().startsWith(`${irq}:`));
+        ok(row !== undefined, `a /proc/interrupts row for IRQ ${irq}`);
+        ok(row!.includes(opts.chip), `the row names the chip: ${row}`);
+        ok(row!.trimEnd().endsWith("conform"), `the row ends with the action name: ${row}`);
+        const counts = row!.slice(row!.indexOf(":") + 1).trim().split(/\s+/).slice(
+          0,
+          r.kernel.cpus.length,
+        ).map(Number);
+        eq(counts.reduce((a, b) => a + b, 0), 2, `two deliveries counted: ${row}`);
+        eq(counts[r.calls[0].cpu] > 0, true, "counted on the CPU that took it");
+      }],
+    ];
+  }
+
+  const list = irqs.length ? irqs : [-1];
+  for (const irq of list) {
+    for (const [name, fn] of cases(irq)) {
+      const reason = reasons[name];
+      const label = `${prefix}: ${name}${irq >= 0 ? ` (IRQ ${irq})` : ""}`;
+      if (reason) Deno.test({ name: `${label} [skipped: ${reason}]`, ignore: true, fn() {} });
+      else Deno.test(label, fn);
+    }
+  }
+}
+
+function eq<T>(actual: T, expected: T, what: string): void {
+  if (actual !== expected) {
+    throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
+  }
+}
+
+function ok(cond: boolean, what: string): void {
+  if (!cond) throw new Error(what);
+}
