@@ -9,6 +9,7 @@ import type { Kernel, KernelConfig } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
 import { testKernel } from "../../tests/helpers.ts";
 import { softirq } from "../softirq/mod.ts";
+import { timers } from "../timers/mod.ts";
 import { workqueue } from "./mod.ts";
 import { WorkqueueKey, type WorkqueueOptions, type Workqueues } from "./workqueue.ts";
 
@@ -17,11 +18,22 @@ export function wqKernel(
   nrCpus = 1,
   opts: Partial<WorkqueueOptions> = {},
   config: Partial<KernelConfig> = {},
+  ticks = false,
 ): { k: Kernel; w: Workqueues } {
   const k = testKernel(nrCpus, config);
-  const plugins = [softirq(), workqueue(opts)];
+  const plugins = [softirq(), timers(), workqueue(opts)];
   for (const p of plugins) p.setup({ kernel: k, defineDevice: () => {} });
   for (const p of plugins) p.start?.(k);
+  if (ticks) {
+    // the periodic tick, without an interrupt controller: CPU 0 advances jiffies, every CPU
+    // runs the tick listeners (the timers plugin raises TIMER_SOFTIRQ; ksoftirqd runs it)
+    const period = Math.round(1e9 / k.config.hz);
+    const tick = () => {
+      for (const c of k.cpus) k.tick(c);
+      k.clock.scheduleIn(period, tick);
+    };
+    k.clock.schedule(period, tick);
+  }
   return { k, w: k.bus.get(WorkqueueKey) };
 }
 

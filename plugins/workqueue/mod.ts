@@ -9,6 +9,7 @@
  * plugins:
  *   - genirq
  *   - softirq
+ *   - timers
  *   - workqueue
  * ```
  * @module
@@ -28,13 +29,14 @@ export * from "./constants.ts";
 export * from "./work.ts";
 export * from "./workqueue.ts";
 export * from "./api.ts";
+export * from "./delayed.ts";
 
 /** The workqueue plugin factory. */
 export function workqueue(options: Partial<WorkqueueOptions> = {}): Plugin {
   const opts: WorkqueueOptions = { ...workqueueDefaults, ...options };
   return {
     name: "workqueue",
-    requires: ["softirq"],
+    requires: ["softirq", "timers"],
     setup(ctx) {
       const k = ctx.kernel;
       const w = new Workqueues(k, opts);

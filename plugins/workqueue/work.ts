@@ -27,6 +27,7 @@
  */
 
 import type { BodyGenerator } from "../../core/body.ts";
+import { timer_list } from "../timers/mod.ts";
 import { WORK_STRUCT_NO_POOL, WORK_STRUCT_PENDING } from "./constants.ts";
 
 /**
@@ -62,11 +63,8 @@ export class work_struct {
 export class delayed_work {
   /** The embedded work item (`dwork->work`); container_of(work, delayed_work, "work") finds this. */
   readonly work: work_struct;
-  /**
-   * The timer (`dwork->timer`, a `timer_list` once the timers plugin
-   * provides one); its callback is delayed_work_timer_fn.
-   */
-  timer: unknown;
+  /** `dwork->timer`: TIMER_IRQSAFE, its callback is delayed_work_timer_fn (from_timer finds us). */
+  readonly timer: timer_list = new timer_list(this);
   /** The CPU the timer queues on (`dwork->cpu`). */
   cpu = 0;
   /** The workqueue the timer queues on (`dwork->wq`). */

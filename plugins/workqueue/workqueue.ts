@@ -1040,9 +1040,14 @@ export class Workqueues {
   cancel_work(work: work_struct): boolean {
     const ret = this.tryToGrabPending(work);
     if (ret < 0) return false;
+    this.cancel_work_clear(work);
+    return ret === 1;
+  }
+
+  /** set_work_pool_and_clear_pending(work, get_work_pool_id(work)) after a grab. */
+  cancel_work_clear(work: work_struct): void {
     const st = this.#st(work);
     this.#setOffq(work, st.poolId, 0);
-    return ret === 1;
   }
 
   /**
