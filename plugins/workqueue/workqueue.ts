@@ -1288,6 +1288,13 @@ export class Workqueues {
 
   /** Write a file under /sys/devices/virtual/workqueue/: bytes accepted or -errno. */
   sysfsWrite(rest: string, data: string): number | undefined {
+    if (rest === "cpumask") {
+      // wq_unbound_cpumask_store()
+      const m = cpumask_parse(data, this.nrCpus);
+      if (typeof m === "number") return m;
+      const r = this.workqueue_set_unbound_cpumask(m);
+      return r < 0 ? r : data.length;
+    }
     const [name, file] = rest.split("/");
     const wq = this.#sysfsWq(name);
     if (!wq) return undefined;
@@ -1324,6 +1331,24 @@ export class Workqueues {
     }
     const r = this.apply_workqueue_attrs(wq, next);
     return r < 0 ? r : data.length;
+  }
+
+  /**
+   * workqueue_set_unbound_cpumask(): the CPUs unbound work may use. -EINVAL
+   * for an empty mask; every unbound workqueue that is not ordered gets a
+   * pool for its own cpumask within the new one (ordered ones keep theirs:
+   * a second pwq would break the ordering).
+   */
+  workqueue_set_unbound_cpumask(mask: number[]): number {
+    const m = mask.filter((c) => c < this.nrCpus);
+    if (m.length === 0) return -EINVAL;
+    if (m.join() === this.unboundCpumask.join()) return 0;
+    this.unboundCpumask = m;
+    for (const wq of this.workqueues) {
+      if (!(wq.flags & WQ_UNBOUND) || wq.flags & __WQ_ORDERED || wq.destroyed) continue;
+      this.#applyAttrs(wq, wq.unboundAttrs!);
+    }
+    return 0;
   }
 
   /** apply_workqueue_attrs_locked(): 0 or -EINVAL. */

@@ -693,3 +693,23 @@ Deno.test("WORK_STRUCT_PENDING is bit 0 of work->data and queue_work_on rejects 
   assert.equal(r, false);
   assert.ok(k.log.lines().some((l) => l.includes("queue_work_on(5, events)")));
 });
+
+Deno.test("sysfs: the top-level cpumask confines unbound work; an empty mask is -EINVAL", () => {
+  const { k } = wqKernel(4, { create_worker_ns: 0 });
+  const D = "/sys/devices/virtual/workqueue/";
+  const runs: Run[] = [];
+  const a = DECLARE_WORK(recorder(k, runs, "a"));
+  const results: number[] = [];
+  runTask(k, function* () {
+    results.push(k.procfs.write(D + "cpumask", "0\n"), k.procfs.write(D + "cpumask", "8\n"));
+    queue_work(system_unbound_wq, a);
+    yield msleep(10);
+  });
+  k.runUntil(50 * MS);
+  assert.deepEqual(results, [-22, 2]);
+  assert.equal(k.procfs.read(D + "cpumask"), "8\n");
+  // events_unbound now uses a pool for CPU 3 only: the next pool id, 9 (writeback also moved
+  // there, sharing it)
+  assert.equal(k.procfs.read(D + "writeback/pool_ids"), "0:9\n");
+  assert.deepEqual([runs[0].cpu, runs[0].comm], [3, "kworker/u9:0"]);
+});
