@@ -27,7 +27,6 @@
  *   exists for WQ_MEM_RECLAIM workqueues but stays asleep;
  * - flush barriers (wq_barrier) are not work items: a flusher waits until
  *   the instance it flushes ends; a cancelled instance counts as ended;
- * - the idle-reaping timer runs on the clock, not as a deferrable timer_list;
  * - one NUMA node: an unbound workqueue has one pool_workqueue;
  * - an unbound pool whose last pool_workqueue goes away keeps its (idle)
  *   workers instead of being destroyed (put_unbound_pool).
@@ -50,9 +49,9 @@ import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import { kprintf } from "../../core/printk.ts";
 import type { Task } from "../../core/sched.ts";
-import { Timer } from "../../core/scheduler.ts";
 import { defineTraceEvent } from "../../core/trace.ts";
 import { formatCpumask } from "../genirq/mod.ts";
+import { TIMER_DEFERRABLE, timer_list, type Timers, TimersKey } from "../timers/mod.ts";
 import {
   __WQ_DRAINING,
   __WQ_ORDERED,
@@ -177,19 +176,13 @@ export class WorkerPool {
   readonly busy = new Map<work_struct, Worker>();
   /** Worker ids in use (worker_ida). */
   readonly ids = new Set<number>();
-  /** pool->idle_timer */
-  readonly idleTimer: Timer;
+  /** pool->idle_timer: TIMER_DEFERRABLE, calls idle_worker_timeout(). */
+  readonly idleTimer: timer_list = new timer_list(this);
   /** pwqs using this (unbound) pool. */
   refcnt = 1;
 
-  constructor(
-    readonly id: number,
-    cpu: number,
-    readonly attrs: WorkqueueAttrs,
-    onIdle: () => void,
-  ) {
+  constructor(readonly id: number, cpu: number, readonly attrs: WorkqueueAttrs) {
     this.cpu = cpu;
-    this.idleTimer = new Timer(onIdle);
   }
 
   /** POOL_DISASSOCIATED: unbound pools (and offline CPUs', not modelled). */
@@ -210,7 +203,7 @@ export class Worker {
   readonly scheduled: work_struct[] = [];
   /** wq_worker_sleeping() saw it block. */
   sleeping = false;
-  /** When it last went idle, ns. */
+  /** worker->last_active: jiffies when it last went idle. */
   lastActive = 0;
   /** worker->desc: the last workqueue it ran work for. */
   desc = "";
@@ -328,7 +321,6 @@ export const WQ_SYSFS_DIR = "/sys/devices/virtual/workqueue/";
 
 const EINVAL = 22;
 const EOVERFLOW = 75;
-const NS_PER_S = 1_000_000_000;
 
 /** The workqueue layer of one machine. */
 export class Workqueues {
@@ -353,8 +345,12 @@ export class Workqueues {
   #waiters: Waiter[] = [];
   #warnedDraining = false;
 
+  /** The timers plugin (pool idle timers, delayed work). */
+  readonly timers: Timers;
+
   constructor(readonly kernel: Kernel, options: Partial<WorkqueueOptions> = {}) {
     this.opts = { ...workqueueDefaults, ...options };
+    this.timers = kernel.bus.get(TimersKey);
     this.unboundCpumask = kernel.cpus.map((c) => c.id);
     kernel.sched.onSleep.push((t) => {
       const w = taskWorker(t);
@@ -417,12 +413,10 @@ export class Workqueues {
 
   #newPool(cpu: number, attrs: WorkqueueAttrs): WorkerPool {
     // worker_pool_assign_id(): idr_alloc from 0, lowest free id
-    const pool: WorkerPool = new WorkerPool(
-      this.pools.length,
-      cpu,
-      attrs,
-      () => this.idle_worker_timeout(pool),
-    );
+    const pool = new WorkerPool(this.pools.length, cpu, attrs);
+    // timer_setup(&pool->idle_timer, idle_worker_timeout, TIMER_DEFERRABLE)
+    const idle_worker_timeout = () => this.idle_worker_timeout(pool);
+    this.timers.timerSetup(pool.idleTimer, idle_worker_timeout, TIMER_DEFERRABLE);
     this.pools.push(pool);
     return pool;
   }
@@ -522,10 +516,11 @@ export class Workqueues {
     const pool = w.pool;
     w.flags |= WORKER_IDLE;
     pool.nr_idle++;
-    w.lastActive = this.kernel.now;
+    const k = this.kernel;
+    w.lastActive = k.jiffies;
     pool.idle_list.unshift(w);
-    if (this.too_many_workers(pool) && !pool.idleTimer.pending) {
-      this.kernel.clock.armIn(pool.idleTimer, IDLE_WORKER_TIMEOUT_S * NS_PER_S, pool.id);
+    if (this.too_many_workers(pool) && pool.idleTimer._bucket === undefined) {
+      this.timers.modTimer(pool.idleTimer, k.jiffies + IDLE_WORKER_TIMEOUT_S * k.config.hz);
     }
   }
 
@@ -548,9 +543,9 @@ export class Workqueues {
     const k = this.kernel;
     while (this.too_many_workers(pool)) {
       const w = pool.idle_list[pool.idle_list.length - 1];
-      const expires = w.lastActive + IDLE_WORKER_TIMEOUT_S * NS_PER_S;
-      if (k.now < expires) {
-        k.clock.armIn(pool.idleTimer, expires - k.now, pool.id);
+      const expires = w.lastActive + IDLE_WORKER_TIMEOUT_S * k.config.hz;
+      if (k.jiffies - expires < 0) { // time_before(jiffies, expires)
+        this.timers.modTimer(pool.idleTimer, expires);
         break;
       }
       this.destroy_worker(w);

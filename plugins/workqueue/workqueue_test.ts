@@ -556,7 +556,7 @@ Deno.test("non-reentrancy: a work queued on CPU 1 while it runs on CPU 0 goes to
 });
 
 Deno.test("idle workers beyond two are reaped after IDLE_WORKER_TIMEOUT (300 s); the oldest go first", () => {
-  const { k } = wqKernel(1, { create_worker_ns: 0 });
+  const { k } = wqKernel(1, { create_worker_ns: 0 }, {}, true);
   const works = ["a", "b", "c", "d"].map((n) =>
     DECLARE_WORK(
       {
@@ -574,17 +574,16 @@ Deno.test("idle workers beyond two are reaped after IDLE_WORKER_TIMEOUT (300 s);
   // each sleeping item woke the next idle worker, which (no idle one left) created another:
   // kworker/0:0 ran a and made 0:1, which ran b and made 0:2, ... 0:3 ran d and made 0:4
   const pool0 = () => comms(k).filter((c) => /^kworker\/0:\d$/.test(c));
-  assert.deepEqual(pool0(), [
-    "kworker/0:0",
-    "kworker/0:1",
-    "kworker/0:2",
-    "kworker/0:3",
-    "kworker/0:4",
-  ]);
-  k.runUntil(302_000 * MS);
-  // idle order: 0:4 (at once), then 0:0, 0:1, 0:2, 0:3 as their items end. The timer was armed
-  // when 0:1 went idle (third idle: (3-2)*4 >= 2 busy); at its expiry 0:4, 0:0 and 0:1 have
-  // been idle 300 s and go, leaving two idle workers.
+  const all = ["kworker/0:0", "kworker/0:1", "kworker/0:2", "kworker/0:3", "kworker/0:4"];
+  assert.deepEqual(pool0(), all);
+  // idle order: 0:4 at once, then 0:0, 0:1, 0:2, 0:3 as their items end (jiffy 4-5). The
+  // deferrable idle timer was armed when 0:1 went idle (third idle: (3-2)*4 >= 2 busy) for
+  // jiffies + 300 * HZ = 75000 jiffies away: level 4 of the wheel (granularity 4096 jiffies),
+  // so it fires at the next multiple of 4096 after that, jiffy 77824 (311.3 s).
+  k.runUntil(311_000 * MS);
+  assert.deepEqual(pool0(), all, "nothing reaped before the timer fires");
+  k.runUntil(312_000 * MS);
+  // 0:4, 0:0 and 0:1 (the three idle longest) go; two idle workers stay
   assert.deepEqual(pool0(), ["kworker/0:2", "kworker/0:3"]);
   assert.equal(k.sched.tasks.filter((t) => t.comm === "kworker/dying").length, 3);
 });
