@@ -77,7 +77,15 @@ function queueDelayed(cpu: number, wq: wq_ref, dwork: delayed_work, delay: numbe
   const w = wqs();
   const timer = dwork.timer;
   if (timer.function !== delayed_work_timer_fn || timer_pending(timer)) {
+    // WARN_ON_ONCE(timer->function != delayed_work_timer_fn) / (timer_pending(timer)):
+    // e.g. `new delayed_work(this)` without INIT_DELAYED_WORK. Warn, then repair the timer
+    // rather than call an undefined function later.
     k.warn(undefined, "__queue_delayed_work", "kernel/workqueue.c");
+    if (timer.function !== delayed_work_timer_fn) {
+      timer.function = delayed_work_timer_fn;
+      timer.flags |= TIMER_IRQSAFE;
+    }
+    if (timer_pending(timer)) return;
   }
   if (!delay) {
     w.__queue_work(cpu, w.resolve(wq), dwork.work);

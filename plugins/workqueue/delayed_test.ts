@@ -179,3 +179,18 @@ Deno.test("queue_delayed_work_on(2) arms the timer on CPU 2 and the work runs th
   assert.deepEqual(where, [2]);
   assert.equal(dw.cpu, 2);
 });
+
+Deno.test("queueing a delayed_work never set up with INIT_DELAYED_WORK warns and still fires", () => {
+  const { k } = wqKernel(1, { create_worker_ns: 0 }, {}, true);
+  let ran = 0;
+  const dw = new delayed_work(undefined, function raw() {
+    ran++;
+  });
+  runTask(k, function* () {
+    schedule_delayed_work(dw, 2);
+    yield msleep(100);
+  });
+  k.runUntil(200 * MS);
+  assert.ok(k.log.lines().some((l) => l.includes("at kernel/workqueue.c __queue_delayed_work")));
+  assert.equal(ran, 1);
+});

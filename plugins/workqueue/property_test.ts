@@ -12,6 +12,14 @@ import fc from "fast-check";
 import { mdelay, msleep } from "../../core/api.ts";
 import { runTask, wqKernel } from "./_testing.ts";
 import {
+  cancel_delayed_work,
+  cancel_delayed_work_sync,
+  DECLARE_DELAYED_WORK,
+  flush_delayed_work,
+  mod_delayed_work_on,
+  queue_delayed_work_on,
+} from "./delayed.ts";
+import {
   alloc_ordered_workqueue,
   alloc_workqueue,
   cancel_work,
@@ -124,5 +132,96 @@ Deno.test("workqueue property: max_active per pwq holds and each successful queu
       assert.equal(k.bugs, 0);
     }),
     { numRuns: 150, seed: 4 },
+  );
+});
+
+type DOp =
+  | { op: "dqueue_on"; cpu: number; wq: number; work: number; delay: number }
+  | { op: "dmod_on"; cpu: number; wq: number; work: number; delay: number }
+  | { op: "dcancel"; work: number }
+  | { op: "dcancel_sync"; work: number }
+  | { op: "dflush"; work: number }
+  | { op: "wait"; us: number };
+
+const dopArb: fc.Arbitrary<DOp> = fc.oneof(
+  fc.record({
+    op: fc.constant("dqueue_on" as const),
+    cpu: fc.constantFrom(0, 1, 2, 64), // 64 = WORK_CPU_UNBOUND
+    wq: fc.nat(2),
+    work: fc.nat(NR_WORKS - 1),
+    delay: fc.nat(6),
+  }),
+  fc.record({
+    op: fc.constant("dmod_on" as const),
+    cpu: fc.constantFrom(0, 1, 2, 64),
+    wq: fc.nat(2),
+    work: fc.nat(NR_WORKS - 1),
+    delay: fc.nat(6),
+  }),
+  fc.record({ op: fc.constant("dcancel" as const), work: fc.nat(NR_WORKS - 1) }),
+  fc.record({ op: fc.constant("dcancel_sync" as const), work: fc.nat(NR_WORKS - 1) }),
+  fc.record({ op: fc.constant("dflush" as const), work: fc.nat(NR_WORKS - 1) }),
+  fc.record({ op: fc.constant("wait" as const), us: fc.integer({ min: 1, max: 30_000 }) }),
+);
+
+Deno.test("delayed work property: from two CPUs, every successful queue (or mod of an idle item) runs once unless a cancel stole it", () => {
+  fc.assert(
+    fc.property(
+      fc.array(dopArb, { maxLength: 40 }),
+      fc.array(dopArb, { maxLength: 40 }),
+      behaviourArb,
+      (ops0, ops1, beh) => {
+        const { k } = wqKernel(NR_CPUS, { create_worker_ns: 20_000 }, {}, true);
+        const runsOf = new Array(NR_WORKS).fill(0);
+        const expected = new Array(NR_WORKS).fill(0);
+        const works = beh.map((b, i) =>
+          DECLARE_DELAYED_WORK(function* (_me: work_struct) {
+            runsOf[i]++;
+            if (b.sleep) yield msleep(b.ms);
+            else yield mdelay(b.ms);
+          })
+        );
+        const wqs: wq_ref[] = [system_wq];
+        const driver = (ops: DOp[]) =>
+          function* (): Generator<unknown, void, unknown> {
+            if (wqs.length === 1) {
+              wqs.push(alloc_workqueue("unbound2", WQ_UNBOUND, 2)!, alloc_workqueue("b1", 0, 1)!);
+            }
+            for (const o of ops) {
+              switch (o.op) {
+                case "dqueue_on":
+                  if (queue_delayed_work_on(o.cpu, wqs[o.wq], works[o.work], o.delay)) {
+                    expected[o.work]++;
+                  }
+                  break;
+                case "dmod_on":
+                  // false: it was idle and is queued now; true: a pending instance was re-armed
+                  if (!mod_delayed_work_on(o.cpu, wqs[o.wq], works[o.work], o.delay)) {
+                    expected[o.work]++;
+                  }
+                  break;
+                case "dcancel":
+                  if (cancel_delayed_work(works[o.work])) expected[o.work]--;
+                  break;
+                case "dcancel_sync":
+                  if (yield cancel_delayed_work_sync(works[o.work])) expected[o.work]--;
+                  break;
+                case "dflush":
+                  yield flush_delayed_work(works[o.work]);
+                  break;
+                case "wait":
+                  yield msleep(o.us / 1000);
+                  break;
+              }
+            }
+          };
+        runTask(k, driver(ops0), 0, "drv0");
+        runTask(k, driver(ops1), 1, "drv1");
+        k.runUntil(5_000_000_000);
+        assert.deepEqual(runsOf, expected);
+        assert.equal(k.bugs, 0);
+      },
+    ),
+    { numRuns: 100, seed: 7 },
   );
 });
