@@ -188,3 +188,12 @@ export function flush_scheduled_work(): WorkWait {
 export function current_work(): work_struct | null {
   return wqs().current_work();
 }
+
+/** WORK_BUSY_PENDING / WORK_BUSY_RUNNING: work_busy() bits. */
+export const WORK_BUSY_PENDING = 1 << 0;
+export const WORK_BUSY_RUNNING = 1 << 1;
+
+/** work_busy(work): WORK_BUSY_PENDING | WORK_BUSY_RUNNING (advisory). */
+export function work_busy(work: work_struct): number {
+  return wqs().work_busy(work);
+}

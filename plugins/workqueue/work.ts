@@ -84,6 +84,12 @@ export function INIT_WORK(work: work_struct, func: work_func_t): void {
   work.func = func;
 }
 
+/** INIT_WORK_ONSTACK(work, func): INIT_WORK for a work item on the stack (no debugobjects here). */
+export const INIT_WORK_ONSTACK: (work: work_struct, func: work_func_t) => void = INIT_WORK;
+
+/** destroy_work_on_stack(work): nothing to do without CONFIG_DEBUG_OBJECTS_WORK. */
+export function destroy_work_on_stack(_work: work_struct): void {}
+
 /**
  * DECLARE_WORK(n, f): `struct work_struct n = __WORK_INITIALIZER(n, f)`.
  * In TypeScript the variable is the caller's: `const my_work = DECLARE_WORK(my_fn)`.

@@ -668,7 +668,23 @@ export class Workqueues {
     const workData = work.data;
     // set_work_pool_and_clear_pending(): PENDING cleared before the function runs
     this.#setOffq(work, pool.id, 0);
-    const fn = w.current_func!;
+    const fn = w.current_func;
+    if (!fn) {
+      // worker->current_func(work) through NULL: the kernel oopses in the kworker
+      k.printk(
+        1,
+        `irqlab: work item ${st.ptr} on ${pwq.wq.name} has no function (INIT_WORK missing): ` +
+          `the kernel would oops in ${w.task.comm} here; skipped`,
+      );
+      pool.busy.delete(work);
+      w.current_work = undefined;
+      w.current_pwq = undefined;
+      st.finished++;
+      pwq.wq.inflight.delete(w.currentSerial);
+      this.#decNrInFlight(pwq, workData);
+      this.#wakeWaiters();
+      return;
+    }
     const trace = k.trace.enabled;
     if (trace) k.traceEvent(workqueue_execute_start, { work: st.ptr, function: symbolName(fn) });
     const r = fn(work);
@@ -1239,6 +1255,17 @@ export class Workqueues {
   current_work(cpu: Cpu = this.kernel.thisCpu()): work_struct | null {
     const w = taskWorker(cpu.current);
     return w?.current_work ?? null;
+  }
+
+  /**
+   * work_busy(work): WORK_BUSY_PENDING (1) if it is pending, | WORK_BUSY_RUNNING
+   * (2) if it runs in its last pool. Advisory, as in the kernel.
+   */
+  work_busy(work: work_struct): number {
+    let ret = work.data & WORK_STRUCT_PENDING ? 1 : 0;
+    const pool = this.#lastPool(work);
+    if (pool && this.find_worker_executing_work(pool, work)) ret |= 2;
+    return ret;
   }
 
   /**

@@ -48,6 +48,9 @@ import {
   system_highpri_wq,
   system_unbound_wq,
   system_wq,
+  work_busy,
+  WORK_BUSY_PENDING,
+  WORK_BUSY_RUNNING,
   work_pending,
   work_struct,
   WORK_STRUCT_INACTIVE,
@@ -711,4 +714,51 @@ Deno.test("sysfs: the top-level cpumask confines unbound work; an empty mask is 
   // there, sharing it)
   assert.equal(k.procfs.read(D + "writeback/pool_ids"), "0:9\n");
   assert.deepEqual([runs[0].cpu, runs[0].comm], [3, "kworker/u9:0"]);
+});
+
+Deno.test("a second cancel_work_sync waits for the first canceller and answers false; work_busy tracks it", () => {
+  const { k } = wqKernel(1, { create_worker_ns: 0 });
+  const runs: Run[] = [];
+  const a = DECLARE_WORK(recorder(k, runs, "a", { sleepMs: 10 }));
+  const got: [string, unknown, number][] = [];
+  const busy: number[] = [];
+  runTask(k, function* () {
+    busy.push(work_busy(a));
+    schedule_work(a);
+    busy.push(work_busy(a));
+    yield msleep(1); // a runs, asleep in its msleep
+    busy.push(work_busy(a));
+    got.push(["first", yield cancel_work_sync(a), k.now]);
+  });
+  runTask(
+    k,
+    function* () {
+      yield msleep(2); // the first canceller is waiting: a is marked canceling
+      got.push(["second", yield cancel_work_sync(a), k.now]);
+    },
+    0,
+    "other",
+  );
+  k.runUntil(100 * MS);
+  assert.deepEqual(busy, [0, WORK_BUSY_PENDING, WORK_BUSY_RUNNING]);
+  assert.equal(got.length, 2);
+  const by = Object.fromEntries(got.map(([n, r, t]) => [n, { r, t }]));
+  assert.equal(by.first.r, 0, "a was running, not pending");
+  assert.equal(by.second.r, 0);
+  assert.ok(by.second.t >= runs[0].end && by.first.t >= runs[0].end);
+  assert.equal(k.enter(() => work_busy(a)), 0);
+});
+
+Deno.test("a work item without a function is reported instead of crashing the simulator", () => {
+  const { k } = wqKernel(1);
+  const w = new work_struct();
+  runTask(k, function* () {
+    schedule_work(w);
+    yield msleep(10);
+    schedule_work(w); // the pool and pwq state stayed consistent: it can be queued again
+    yield msleep(10);
+  });
+  k.runUntil(50 * MS);
+  const lines = k.log.lines().filter((l) => l.includes("has no function (INIT_WORK missing)"));
+  assert.equal(lines.length, 2);
 });
