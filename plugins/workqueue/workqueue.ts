@@ -1391,25 +1391,28 @@ export class Workqueues {
 }
 
 /**
- * cpumask_parse() (bitmap_parse): hex in comma-separated 32-bit groups;
- * -EINVAL for anything else, -EOVERFLOW for a bit at or above `nbits`.
+ * cpumask_parse() = bitmap_parse(buf, UINT_MAX, mask, nr_cpu_ids)
+ * (lib/bitmap.c): the text up to the first newline, hex chunks of 32 bits
+ * separated by commas or spaces, parsed from the end. A non-hex character is
+ * -EINVAL; a chunk of more than 8 digits, more chunks than the mask has
+ * words, or a bit at or above `nbits` is -EOVERFLOW. No chunk at all gives
+ * an empty mask.
  */
 export function cpumask_parse(text: string, nbits: number): number[] | number {
-  const s = text.trim();
-  if (s === "") return [];
-  const groups = s.split(",");
+  const nl = text.indexOf("\n");
+  const line = nl >= 0 ? text.slice(0, nl) : text;
+  const chunks = line.split(/[\s,]+/).filter((c) => c !== "");
+  let words = Math.ceil(nbits / 32);
   const cpus: number[] = [];
-  for (let g = 0; g < groups.length; g++) {
-    const h = groups[g];
-    if (!/^[0-9a-fA-F]{1,8}$/.test(h)) return -EINVAL;
-    const v = parseInt(h, 16);
-    const base = (groups.length - 1 - g) * 32;
-    for (let b = 0; b < 32; b++) {
-      if (v & (1 << b)) {
-        if (base + b >= nbits) return -EOVERFLOW;
-        cpus.push(base + b);
-      }
-    }
+  for (let n = 0; n < chunks.length; n++) {
+    const c = chunks[chunks.length - 1 - n];
+    if (words-- === 0) return -EOVERFLOW;
+    const low = c.slice(-8);
+    if (!/^[0-9a-fA-F]+$/.test(low)) return -EINVAL;
+    if (c.length > 8) return /[0-9a-fA-F]/.test(c[c.length - 9]) ? -EOVERFLOW : -EINVAL;
+    const v = parseInt(low, 16);
+    for (let b = 0; b < 32; b++) if (v & (1 << b)) cpus.push(n * 32 + b);
   }
+  if (cpus.some((c) => c >= nbits)) return -EOVERFLOW;
   return cpus.sort((a, b) => a - b);
 }

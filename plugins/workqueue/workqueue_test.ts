@@ -675,11 +675,14 @@ Deno.test("sysfs: writing cpumask moves where unbound work runs; ordered workque
   assert.equal(runs[0].comm, "kworker/u9:0", "the pool for cpumask 4 is new: id 9");
 });
 
-Deno.test("cpumask_parse reads hex 32-bit groups and answers -EINVAL / -EOVERFLOW", () => {
+Deno.test("cpumask_parse reads hex 32-bit chunks as lib/bitmap.c bitmap_parse does, with its errnos", () => {
   assert.deepEqual(cpumask_parse("5\n", 4), [0, 2]);
   assert.deepEqual(cpumask_parse("1,00000001", 64), [0, 32]);
-  assert.equal(cpumask_parse("0x3", 4), -22);
-  assert.equal(cpumask_parse("100", 8), -75);
+  assert.deepEqual(cpumask_parse("\n", 4), [], "no chunk: an empty mask");
+  assert.equal(cpumask_parse("0x3", 4), -22, "x is not a hex digit");
+  assert.equal(cpumask_parse("100", 8), -75, "bit 8 of an 8-bit mask");
+  assert.equal(cpumask_parse("0,1", 4), -75, "two chunks for a one-word mask");
+  assert.equal(cpumask_parse("100000000", 64), -75, "nine digits in one chunk");
 });
 
 Deno.test("WORK_STRUCT_PENDING is bit 0 of work->data and queue_work_on rejects a CPU that does not exist", () => {
