@@ -398,17 +398,18 @@ export class Workqueues {
   }
 
   /**
-   * workqueue_init(): create the first worker of every pool (per-CPU pools
-   * CPU by CPU, normal then highpri; then the unbound pools) and the
-   * rescuers of the workqueues allocated so far.
+   * workqueue_init(): the rescuers of the workqueues allocated so far, then
+   * the first worker of every pool (per-CPU pools CPU by CPU, normal then
+   * highpri; then the unbound pools).
    */
   init(): void {
-    this.online = true;
-    for (const pools of this.cpuPools) for (const p of pools) this.create_worker(p);
-    for (const p of this.unboundPools.values()) this.create_worker(p);
+    // the early workqueues' rescuers first, then the first worker of every pool
     for (const wq of this.workqueues) {
       if (wq.flags & WQ_MEM_RECLAIM && !wq.rescuer) this.#initRescuer(wq);
     }
+    for (const pools of this.cpuPools) for (const p of pools) this.create_worker(p);
+    for (const p of this.unboundPools.values()) this.create_worker(p);
+    this.online = true;
   }
 
   #newPool(cpu: number, attrs: WorkqueueAttrs): WorkerPool {
@@ -799,9 +800,10 @@ export class Workqueues {
     ...args: unknown[]
   ): workqueue_struct | null {
     const k = this.kernel;
-    if (flags & WQ_POWER_EFFICIENT && this.opts.power_efficient) flags |= WQ_UNBOUND;
-    // 6.1: an unbound workqueue with max_active 1 is implicitly ordered
+    // 6.1: an unbound workqueue with max_active 1 is implicitly ordered (checked before
+    // WQ_POWER_EFFICIENT may make it unbound, as in the kernel)
     if (flags & WQ_UNBOUND && maxActive === 1) flags |= __WQ_ORDERED;
+    if (flags & WQ_POWER_EFFICIENT && this.opts.power_efficient) flags |= WQ_UNBOUND;
     const name = kprintf(fmt, args).slice(0, WQ_NAME_LEN - 1);
     maxActive = maxActive || WQ_DFL_ACTIVE;
     maxActive = this.#clampMaxActive(maxActive, flags, name);
