@@ -79,7 +79,7 @@ Deno.test("workqueue property: max_active per pwq holds and each successful queu
           // max_active: items of each pwq executing right now
           const per = new Map<unknown, number>();
           for (const p of w.pools) {
-            for (const wk of p.workers) {
+            for (const wk of p?.workers ?? []) {
               if (wk.current_pwq) per.set(wk.current_pwq, (per.get(wk.current_pwq) ?? 0) + 1);
             }
           }

@@ -28,8 +28,8 @@
  * - flush barriers (wq_barrier) are not work items: a flusher waits until
  *   the instance it flushes ends; a cancelled instance counts as ended;
  * - one NUMA node: an unbound workqueue has one pool_workqueue;
- * - an unbound pool whose last pool_workqueue goes away keeps its (idle)
- *   workers instead of being destroyed (put_unbound_pool).
+ * - a replaced unbound pool_workqueue is released, and its pool put, as
+ *   soon as it is empty (the kernel defers that to a work item).
  *
  * @module
  */
@@ -180,6 +180,8 @@ export class WorkerPool {
   readonly idleTimer: timer_list = new timer_list(this);
   /** pwqs using this (unbound) pool. */
   refcnt = 1;
+  /** put_unbound_pool() freed it: its workers exit as they go idle. */
+  dead = false;
 
   constructor(readonly id: number, cpu: number, readonly attrs: WorkqueueAttrs) {
     this.cpu = cpu;
@@ -325,8 +327,8 @@ const EOVERFLOW = 75;
 /** The workqueue layer of one machine. */
 export class Workqueues {
   readonly opts: WorkqueueOptions;
-  /** All pools by id (worker_pool_idr). */
-  readonly pools: WorkerPool[] = [];
+  /** All pools by id (worker_pool_idr; a freed unbound pool leaves a hole). */
+  readonly pools: (WorkerPool | undefined)[] = [];
   /** cpu_worker_pools[cpu][0 normal, 1 highpri]. */
   readonly cpuPools: WorkerPool[][] = [];
   /** unbound_pool_hash, by attrs key. */
@@ -414,11 +416,13 @@ export class Workqueues {
 
   #newPool(cpu: number, attrs: WorkqueueAttrs): WorkerPool {
     // worker_pool_assign_id(): idr_alloc from 0, lowest free id
-    const pool = new WorkerPool(this.pools.length, cpu, attrs);
+    let id = 0;
+    while (this.pools[id]) id++;
+    const pool = new WorkerPool(id, cpu, attrs);
     // timer_setup(&pool->idle_timer, idle_worker_timeout, TIMER_DEFERRABLE)
     const idle_worker_timeout = () => this.idle_worker_timeout(pool);
     this.timers.timerSetup(pool.idleTimer, idle_worker_timeout, TIMER_DEFERRABLE);
-    this.pools.push(pool);
+    this.pools[id] = pool;
     return pool;
   }
 
@@ -520,6 +524,10 @@ export class Workqueues {
     const k = this.kernel;
     w.lastActive = k.jiffies;
     pool.idle_list.unshift(w);
+    if (pool.dead) {
+      this.destroy_worker(w);
+      return;
+    }
     if (this.too_many_workers(pool) && pool.idleTimer._bucket === undefined) {
       this.timers.modTimer(pool.idleTimer, k.jiffies + IDLE_WORKER_TIMEOUT_S * k.config.hz);
     }
@@ -857,13 +865,28 @@ export class Workqueues {
     const i = wq.pwqs.indexOf(pwq);
     if (i >= 0) {
       wq.pwqs.splice(i, 1);
-      pwq.pool.refcnt--;
+      this.put_unbound_pool(pwq.pool);
     }
+  }
+
+  /**
+   * put_unbound_pool(): drop a reference; the last one frees the pool: its
+   * id returns to the idr, it leaves the attrs hash (the same attributes
+   * later get a new pool) and its workers are destroyed (here: the idle
+   * ones now, the others as they go idle).
+   */
+  put_unbound_pool(pool: WorkerPool): void {
+    if (--pool.refcnt > 0 || pool.cpu >= 0 || pool.worklist.length > 0) return;
+    pool.dead = true;
+    this.pools[pool.id] = undefined;
+    for (const [key, p] of this.unboundPools) if (p === pool) this.unboundPools.delete(key);
+    for (const w of [...pool.idle_list]) this.destroy_worker(w);
+    this.timers.delTimer(pool.idleTimer);
   }
 
   #destroyNow(wq: workqueue_struct): void {
     wq.destroyed = true;
-    for (const pwq of wq.pwqs) if (pwq.pool.cpu < 0) pwq.pool.refcnt--;
+    for (const pwq of wq.pwqs) if (pwq.pool.cpu < 0) this.put_unbound_pool(pwq.pool);
     if (wq.rescuer) {
       wq.rescuer.shouldStop = true;
       wq.rescuer.state = "X";
@@ -1131,6 +1154,10 @@ export class Workqueues {
    * finish; true if it had to wait, false if the work was idle.
    */
   flush_work(work: work_struct): WorkWait {
+    if (!work.func) {
+      this.kernel.warn(undefined, "__flush_work", "kernel/workqueue.c"); // WARN_ON(!work->func)
+      return this.#done(false, "flush_work");
+    }
     const st = this.#st(work);
     const pool = this.#lastPool(work);
     if (!pool) return this.#done(false, "flush_work");

@@ -121,7 +121,7 @@ Deno.test("workqueue_init names one kworker per pool: kworker/N:0, kworker/N:0H,
   const prio = (c: string) => k.sched.tasks.find((t) => t.comm === c)!.prio;
   assert.equal(prio("kworker/1:0"), 120, "nice 0");
   assert.equal(prio("kworker/1:0H"), 100, "HIGHPRI_NICE_LEVEL -20");
-  assert.deepEqual(w.pools.map((p) => p.cpu), [0, 0, 1, 1, 2, 2, 3, 3, -1]);
+  assert.deepEqual(w.pools.map((p) => p?.cpu), [0, 0, 1, 1, 2, 2, 3, 3, -1]);
   // the writeback workqueue (WQ_MEM_RECLAIM) has a rescuer named after it, at nice -20
   assert.equal(prio("writeback"), 100);
 });
@@ -764,4 +764,28 @@ Deno.test("a work item without a function is reported instead of crashing the si
   k.runUntil(50 * MS);
   const lines = k.log.lines().filter((l) => l.includes("has no function (INIT_WORK missing)"));
   assert.equal(lines.length, 2);
+});
+
+Deno.test("put_unbound_pool: a pool no workqueue uses any more is freed, its workers exit and its id is reused", () => {
+  const { k, w } = wqKernel(4, { create_worker_ns: 0 });
+  const D = "/sys/devices/virtual/workqueue/";
+  const got: (string | undefined)[] = [];
+  runTask(k, function* () {
+    alloc_workqueue("solo", WQ_UNBOUND | WQ_SYSFS, 0);
+    k.procfs.write(D + "solo/cpumask", "4\n"); // pool 9 (CPU 2), worker kworker/u9:0
+    yield msleep(1);
+    got.push(k.procfs.read(D + "solo/pool_ids"));
+    k.procfs.write(D + "solo/cpumask", "f\n"); // back to the shared pool 8: pool 9 is freed
+    yield msleep(1);
+    got.push(k.procfs.read(D + "solo/pool_ids"));
+    k.procfs.write(D + "solo/cpumask", "8\n"); // a new pool for CPU 3 takes the free id 9
+    yield msleep(1);
+    got.push(k.procfs.read(D + "solo/pool_ids"));
+  });
+  k.runUntil(50 * MS);
+  assert.deepEqual(got, ["0:9\n", "0:8\n", "0:9\n"]);
+  assert.deepEqual(w.pools[9]?.attrs.cpumask, [3]);
+  // the first pool 9's only worker exited as kworker/dying; the new pool has its own u9:0
+  assert.equal(k.sched.tasks.filter((t) => t.comm === "kworker/dying").length, 1);
+  assert.equal(comms(k).filter((c) => c === "kworker/u9:0").length, 1);
 });
