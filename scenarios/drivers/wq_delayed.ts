@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  type BodyGenerator,
   cancel_delayed_work_sync,
   current,
   DECLARE_DELAYED_WORK,
@@ -38,7 +39,7 @@ function delayed_init() {
   return 0;
 }
 
-function* delayed_exit() {
+function* delayed_exit(): BodyGenerator<void> {
   const pending = yield cancel_delayed_work_sync(dw);
   pr_info("delayed work: cancel_delayed_work_sync returned %d\n", pending);
 }

@@ -6,6 +6,7 @@
  */
 import {
   alloc_workqueue,
+  type BodyGenerator,
   current,
   DECLARE_WORK,
   destroy_workqueue,
@@ -28,7 +29,7 @@ const hi_work = DECLARE_WORK(function hi_work_fn() {
   pr_info("highpri work: in %s on CPU %d, nice %d\n", t.comm, smp_processor_id(), t.nice ?? 0);
 });
 
-function* hi_init() {
+function* hi_init(): BodyGenerator<number> {
   wq = alloc_workqueue("my_highpri_wq", WQ_HIGHPRI, 0);
   if (!wq) return -12;
   queue_work(wq, hi_work);

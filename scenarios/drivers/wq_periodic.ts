@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  type BodyGenerator,
   cancel_delayed_work_sync,
   delayed_work,
   HZ,
@@ -40,7 +41,7 @@ function poll_init() {
   return 0;
 }
 
-function* poll_exit() {
+function* poll_exit(): BodyGenerator<void> {
   const pending = yield cancel_delayed_work_sync(dev.dwork);
   pr_info("poll: cancel_delayed_work_sync returned %d after %d polls\n", pending, dev.ticks);
 }
