@@ -55,6 +55,7 @@ import {
   work_struct,
   WORK_STRUCT_INACTIVE,
   WORK_STRUCT_PENDING,
+  workqueue_set_max_active,
   type workqueue_struct,
   WQ_CPU_INTENSIVE,
   WQ_HIGHPRI,
@@ -788,4 +789,50 @@ Deno.test("put_unbound_pool: a pool no workqueue uses any more is freed, its wor
   // the first pool 9's only worker exited as kworker/dying; the new pool has its own u9:0
   assert.equal(k.sched.tasks.filter((t) => t.comm === "kworker/dying").length, 1);
   assert.equal(comms(k).filter((c) => c === "kworker/u9:0").length, 1);
+});
+
+Deno.test("workqueue_set_max_active raises the limit and activates waiting items; ordered workqueues refuse with a WARN", () => {
+  const { k } = wqKernel(1, { create_worker_ns: 0 });
+  const runs: Run[] = [];
+  const works = ["a", "b", "c"].map((n) => DECLARE_WORK(recorder(k, runs, n, { sleepMs: 10 })));
+  let ordered!: workqueue_struct;
+  runTask(k, function* () {
+    const wq = alloc_workqueue("grow", WQ_UNBOUND, 1)!;
+    for (const w of works) queue_work(wq, w);
+    yield msleep(1); // a runs, b and c are inactive
+    workqueue_set_max_active(wq, 3);
+    assert.equal(wq.flags & __WQ_ORDERED, 0, "no longer ordered");
+    ordered = alloc_ordered_workqueue("strict", 0)!;
+    workqueue_set_max_active(ordered, 4);
+    yield msleep(100);
+  });
+  k.runUntil(200 * MS);
+  const by = Object.fromEntries(runs.map((r) => [r.name, r]));
+  assert.ok(by.b.start < by.a.end && by.c.start < by.a.end, "b and c activated at once");
+  assert.equal(ordered.saved_max_active, 1);
+  assert.ok(
+    k.log.lines().some((l) => l.includes("at kernel/workqueue.c workqueue_set_max_active")),
+  );
+});
+
+Deno.test("drain_workqueue warns when a chain keeps it busy for 10 flushes", () => {
+  const { k } = wqKernel(1, { create_worker_ns: 0 });
+  let rounds = 0;
+  let wq!: workqueue_struct;
+  const chain = DECLARE_WORK(function* chained(me: work_struct) {
+    yield msleep(1);
+    if (++rounds < 12) queue_work(wq, me);
+  });
+  runTask(k, function* () {
+    wq = alloc_workqueue("long_chain", 0, 0)!;
+    queue_work(wq, chain);
+    yield drain_workqueue(wq);
+  });
+  k.runUntil(500 * MS);
+  assert.equal(rounds, 12);
+  // each flush waits for the instance queued before it; the chain re-queues 11 times, so
+  // flushes 1..11 find the workqueue busy: the warning comes at the 10th
+  assert.deepEqual(k.log.lines().filter((l) => l.includes("isn't complete")), [
+    "workqueue long_chain: drain_workqueue() isn't complete after 10 tries",
+  ]);
 });
