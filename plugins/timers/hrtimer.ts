@@ -598,6 +598,7 @@ export class Hrtimers {
 function runInline(cpu: Cpu, gen: BodyGenerator<void>): void {
   const stack: Body[] = [new GeneratorBody(gen, "hrtimer_run_queues")];
   const k = cpu.kernel;
+  const flags = cpu.irqsDisabled; // hardirq: off, and off again afterwards
   while (stack.length > 0 && !k.halted) {
     const r = stack[stack.length - 1].step(cpu);
     if (r >= 0) cpu.accum += r;
@@ -607,7 +608,8 @@ function runInline(cpu: Cpu, gen: BodyGenerator<void>): void {
       cpu.callee = undefined;
     } else {
       k.notImplemented(`sleeping in a hard hrtimer callback (step result ${r})`);
-      return;
+      break;
     }
   }
+  cpu.irqsDisabled = flags;
 }

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { in_hardirq, in_serving_softirq, irqs_disabled, mdelay, udelay } from "../../core/api.ts";
-import type { Cpu } from "../../core/cpu.ts";
 import { formatTraceLine } from "../../core/trace.ts";
-import { IRQ_HANDLED, IRQF_NO_THREAD, IRQF_TIMER } from "../genirq/constants.ts";
 import { HRTIMER_SOFTIRQ } from "../softirq/mod.ts";
-import { TimerBench } from "./_testing.ts";
+import { oneShot, TimerBench } from "./_testing.ts";
 import {
   CLOCK_MONOTONIC,
   hrtimer,
@@ -131,41 +129,7 @@ Deno.test("a 1 ms periodic hrtimer in low-resolution mode runs once per tick", (
   assert.deepEqual(overruns, [1, 1, 1, 1, 1]);
 });
 
-/** A fake one-shot clock event: an interrupt on IRQ 20 + cpu at the programmed time. */
-function hres(b: TimerBench): Hrtimers {
-  const h = hrOf(b);
-  for (const cpu of b.k.cpus) {
-    const irq = 20 + cpu.id;
-    let ev = -1;
-    const dev = {
-      name: "fake-oneshot",
-      program(c: Cpu, at: number) {
-        if (ev >= 0) b.k.clock.cancel(ev);
-        ev = -1;
-        if (at >= KTIME_MAX) return;
-        ev = b.k.clock.schedule(Math.max(at, b.k.now), () => {
-          ev = -1;
-          b.fire(irq, c.id);
-        });
-      },
-    };
-    b.call(() =>
-      b.gi.request_threaded_irq(
-        irq,
-        () => {
-          h.hrtimerInterrupt(b.k.thisCpu());
-          return IRQ_HANDLED;
-        },
-        null,
-        IRQF_NO_THREAD | IRQF_TIMER,
-        "hrtimer",
-        {},
-      )
-    );
-    h.switchToHres(cpu, dev);
-  }
-  return h;
-}
+const hres = oneShot;
 
 Deno.test("in high-resolution mode a 1 ms periodic hrtimer runs every 1 ms", () => {
   const b = new TimerBench(1, { hz: 250 });

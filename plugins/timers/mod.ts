@@ -21,6 +21,7 @@ import { TickEvent } from "../../core/kernel.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { HRTIMER_SOFTIRQ, SoftirqKey, TIMER_SOFTIRQ } from "../softirq/mod.ts";
 import { Hrtimers, HrtimersKey } from "./hrtimer.ts";
+import { TaskSleepTimers } from "./sleep.ts";
 import { Timers, TimersKey } from "./wheel.ts";
 
 export * from "./jiffies.ts";
@@ -29,6 +30,7 @@ export * from "./trace.ts";
 export * from "./api.ts";
 export * from "./hrtimer.ts";
 export * from "./hrtimer_api.ts";
+export * from "./sleep.ts";
 
 /**
  * Options of the timers plugin (named `TimersOptions` because the root
@@ -57,6 +59,8 @@ export function timers(_options: Partial<TimersOptions> = {}): Plugin {
       s.open_softirq(HRTIMER_SOFTIRQ, () => h.runSoftirq(k.thisCpu()));
       // run_local_timers(): hrtimer_run_queues() first
       t.tickHooks.push((cpu) => h.runQueues(cpu));
+      // schedule_timeout / msleep / usleep_range end by these timers
+      k.sleepTimers = new TaskSleepTimers(k, t, h);
       // update_process_times() -> run_local_timers(), in the tick's hardirq
       k.bus.on(TickEvent, (cpu) => t.runLocalTimers(cpu));
     },
