@@ -199,6 +199,7 @@ export class Scheduler {
   wakeUp(t: Task): boolean {
     if (t.state === "R" || t.state === "X") return false;
     const k = this.kernel;
+    k.sleepTimers?.cancel(t);
     if (t.wakeEvent !== NO_EVENT) {
       k.clock.cancel(t.wakeEvent);
       t.wakeEvent = NO_EVENT;
@@ -345,7 +346,9 @@ export class Scheduler {
   sleepCurrent(cpu: Cpu, tok: SleepToken): void {
     const t = cpu.current;
     t.state = tok.state;
-    if (Number.isFinite(tok.ns)) {
+    if (tok.timeout && this.kernel.sleepTimers?.arm(t, tok, cpu)) {
+      // a kernel timer (timer wheel or hrtimer) wakes the task
+    } else if (Number.isFinite(tok.ns)) {
       t.wakeEvent = this.kernel.clock.scheduleIn(Math.max(0, Math.round(tok.ns)), (pid) => {
         const task = this.tasks.find((x) => x.pid === pid);
         if (task) {

@@ -15,6 +15,7 @@ import { handle_edge_irq } from "../genirq/flow.ts";
 import { type Softirq, softirq, SoftirqKey } from "../softirq/mod.ts";
 import { timers } from "./mod.ts";
 import { type Timers, TimersKey } from "./wheel.ts";
+import { type Hrtimers, HrtimersKey, KTIME_MAX } from "./hrtimer.ts";
 
 /** FakeBench + softirq + timers + a periodic tick per CPU. */
 export class TimerBench extends FakeBench {
@@ -60,4 +61,44 @@ export class TimerBench extends FakeBench {
     while (this.k.jiffies < j && !this.k.halted) this.run(this.tickNs);
     this.run(Math.floor(this.tickNs / 2));
   }
+}
+
+/**
+ * Give every CPU of the bench a fake one-shot clock event device (an
+ * interrupt on IRQ 20 + cpu at the programmed time, whose handler is
+ * hrtimer_interrupt) and switch its hrtimers to high resolution.
+ */
+export function oneShot(b: TimerBench): Hrtimers {
+  const h = b.k.bus.get(HrtimersKey);
+  for (const cpu of b.k.cpus) {
+    const irq = 20 + cpu.id;
+    let ev = -1;
+    const r = b.call(() =>
+      b.gi.request_threaded_irq(
+        irq,
+        () => {
+          h.hrtimerInterrupt(b.k.thisCpu());
+          return IRQ_HANDLED;
+        },
+        null,
+        IRQF_NO_THREAD | IRQF_TIMER,
+        "hrtimer",
+        {},
+      )
+    );
+    if (r !== 0) throw new Error(`request_irq(${irq}) failed: ${r}`);
+    h.switchToHres(cpu, {
+      name: "fake-oneshot",
+      program(c, at) {
+        if (ev >= 0) b.k.clock.cancel(ev);
+        ev = -1;
+        if (at >= KTIME_MAX) return;
+        ev = b.k.clock.schedule(Math.max(at, b.k.now), () => {
+          ev = -1;
+          b.fire(irq, c.id);
+        });
+      },
+    });
+  }
+  return h;
 }

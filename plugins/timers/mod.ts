@@ -1,8 +1,11 @@
 /**
  * The timers plugin: jiffies conversions, `timer_list` on the timer wheel
  * run by TIMER_SOFTIRQ, driven by the machine's tick (`run_local_timers()`
- * on every TickEvent), as Linux 6.1 has them (kernel/time/timer.c).
- * Provides {@linkcode TimersKey}.
+ * on every TickEvent), and hrtimers (hard ones from the tick in
+ * low-resolution mode, or from an arch's one-shot clock event; soft ones on
+ * HRTIMER_SOFTIRQ), as Linux 6.1 has them (kernel/time/timer.c,
+ * kernel/time/hrtimer.c). Provides {@linkcode TimersKey} and
+ * {@linkcode HrtimersKey}.
  *
  * @example
  * ```yaml
@@ -16,13 +19,18 @@
 
 import { TickEvent } from "../../core/kernel.ts";
 import type { Plugin } from "../../core/plugin.ts";
-import { SoftirqKey, TIMER_SOFTIRQ } from "../softirq/mod.ts";
+import { HRTIMER_SOFTIRQ, SoftirqKey, TIMER_SOFTIRQ } from "../softirq/mod.ts";
+import { Hrtimers, HrtimersKey } from "./hrtimer.ts";
+import { TaskSleepTimers } from "./sleep.ts";
 import { Timers, TimersKey } from "./wheel.ts";
 
 export * from "./jiffies.ts";
 export * from "./wheel.ts";
 export * from "./trace.ts";
 export * from "./api.ts";
+export * from "./hrtimer.ts";
+export * from "./hrtimer_api.ts";
+export * from "./sleep.ts";
 
 /**
  * Options of the timers plugin (named `TimersOptions` because the root
@@ -45,6 +53,14 @@ export function timers(_options: Partial<TimersOptions> = {}): Plugin {
       k.bus.provide(TimersKey, t, "timers");
       // init_timers(): open_softirq(TIMER_SOFTIRQ, run_timer_softirq)
       s.open_softirq(TIMER_SOFTIRQ, () => t.runTimerSoftirq(k.thisCpu()));
+      // hrtimers_init(): open_softirq(HRTIMER_SOFTIRQ, hrtimer_run_softirq)
+      const h = new Hrtimers(k, s);
+      k.bus.provide(HrtimersKey, h, "timers");
+      s.open_softirq(HRTIMER_SOFTIRQ, () => h.runSoftirq(k.thisCpu()));
+      // run_local_timers(): hrtimer_run_queues() first
+      t.tickHooks.push((cpu) => h.runQueues(cpu));
+      // schedule_timeout / msleep / usleep_range end by these timers
+      k.sleepTimers = new TaskSleepTimers(k, t, h);
       // update_process_times() -> run_local_timers(), in the tick's hardirq
       k.bus.on(TickEvent, (cpu) => t.runLocalTimers(cpu));
     },
