@@ -18,7 +18,7 @@ export function wqKernel(
   nrCpus = 1,
   opts: Partial<WorkqueueOptions> = {},
   config: Partial<KernelConfig> = {},
-  ticks = false,
+  ticks = true,
 ): { k: Kernel; w: Workqueues } {
   const k = testKernel(nrCpus, config);
   const plugins = [softirq(), timers(), workqueue(opts)];

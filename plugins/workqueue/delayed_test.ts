@@ -71,13 +71,14 @@ Deno.test("schedule_delayed_work(msecs_to_jiffies(5000)) fires at 1250 jiffies r
     ran.push({ j: k.jiffies, comm: current().comm });
   });
   runTask(k, function* () {
-    yield msleep(100); // jiffies 26: msleep(100) = 25 + 1 jiffies
+    // msleep(100): schedule_timeout(25 + 1) on the wheel, level 0 rounds up one more: jiffy 27
+    yield msleep(100);
     armedAt = k.jiffies;
     schedule_delayed_work(dw, msecs_to_jiffies(5000));
   });
   k.runUntil(6000 * MS);
-  assert.equal(armedAt, 26);
-  // expires 26 + 1250 = 1276, delta 1250 -> level 2 (shift 6): ((1276 >> 6) + 1) << 6 = 1280
+  assert.equal(armedAt, 27);
+  // expires 27 + 1250 = 1277, delta 1250 -> level 2 (shift 6): ((1277 >> 6) + 1) << 6 = 1280
   assert.deepEqual(ran.map((r) => r.j), [1280]);
   assert.match(ran[0].comm, /^kworker\/0:\d$/);
 });
@@ -108,13 +109,13 @@ Deno.test("mod_delayed_work: false when idle (now queued), true when pending (re
   const got: boolean[] = [];
   runTask(k, function* () {
     got.push(mod_delayed_work(system_wq, dw, 40)); // idle: armed for jiffy 40
-    yield msleep(20); // jiffies 6
-    got.push(mod_delayed_work(system_wq, dw, 10)); // pending: now jiffy 6 + 10 (+1 on level 0)
+    yield msleep(20); // msleep: 5 + 1 jiffies on the wheel, + 1 on level 0: jiffy 7
+    got.push(mod_delayed_work(system_wq, dw, 10)); // pending: now jiffy 7 + 10 (+1 on level 0)
     yield msleep(1000);
   });
   k.runUntil(1000 * MS);
   assert.deepEqual(got, [false, true]);
-  assert.deepEqual(ran, [17], "ran once, at the new expiry");
+  assert.deepEqual(ran, [18], "ran once, at the new expiry");
 });
 
 Deno.test("flush_delayed_work queues an armed work at once and waits for it (true)", () => {

@@ -580,15 +580,17 @@ Deno.test("idle workers beyond two are reaped after IDLE_WORKER_TIMEOUT (300 s);
   const pool0 = () => comms(k).filter((c) => /^kworker\/0:\d$/.test(c));
   const all = ["kworker/0:0", "kworker/0:1", "kworker/0:2", "kworker/0:3", "kworker/0:4"];
   assert.deepEqual(pool0(), all);
-  // idle order: 0:4 at once, then 0:0, 0:1, 0:2, 0:3 as their items end (jiffy 4-5). The
-  // deferrable idle timer was armed when 0:1 went idle (third idle: (3-2)*4 >= 2 busy) for
-  // jiffies + 300 * HZ = 75000 jiffies away: level 4 of the wheel (granularity 4096 jiffies),
-  // so it fires at the next multiple of 4096 after that, jiffy 77824 (311.3 s).
+  // idle order: 0:4 at once; the four msleep(10) timers share one wheel bucket and
+  // expire_timers() runs the bucket's hlist from its head, the last armed first, so the
+  // sleepers wake d, c, b, a and 0:3, 0:2, 0:1, 0:0 go idle in that order. The deferrable idle
+  // timer was armed when 0:2 went idle (third idle: (3-2)*4 >= 2 busy) for jiffies + 300 * HZ,
+  // 75000 jiffies away: level 4 of the wheel (granularity 4096 jiffies), so it fires at the
+  // next multiple of 4096 after that, jiffy 77824 (311.3 s).
   k.runUntil(311_000 * MS);
   assert.deepEqual(pool0(), all, "nothing reaped before the timer fires");
   k.runUntil(312_000 * MS);
-  // 0:4, 0:0 and 0:1 (the three idle longest) go; two idle workers stay
-  assert.deepEqual(pool0(), ["kworker/0:2", "kworker/0:3"]);
+  // 0:4, 0:3 and 0:2 (the three idle longest) go; two idle workers stay
+  assert.deepEqual(pool0(), ["kworker/0:0", "kworker/0:1"]);
   assert.equal(k.sched.tasks.filter((t) => t.comm === "kworker/dying").length, 3);
 });
 
@@ -737,7 +739,9 @@ Deno.test("a second cancel_work_sync waits for the first canceller and answers f
   runTask(
     k,
     function* () {
-      yield msleep(2); // the first canceller is waiting: a is marked canceling
+      // msleep(8): 2 + 1 jiffies, + 1 on the wheel: jiffy 4, after the first canceller (jiffy 3,
+      // from msleep(1)) and while a still sleeps (msleep(10): jiffy 5); a is marked canceling
+      yield msleep(8);
       got.push(["second", yield cancel_work_sync(a), k.now]);
     },
     0,

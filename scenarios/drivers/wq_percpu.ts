@@ -1,7 +1,9 @@
 /**
  * Per-CPU work: queue_work_on() picks the CPU (and so the kworker/N:x that
  * runs it); schedule_work() from a task uses the CPU the task runs on; on a
- * bound workqueue, max_active counts per CPU.
+ * bound workqueue, max_active counts per CPU. The items busy-wait (mdelay):
+ * on the PIC-only 4-CPU test PC only CPU 0 has a tick, so a sleep's timer
+ * on CPUs 1-3 would never fire.
  *
  * @module
  */
@@ -10,11 +12,11 @@ import {
   current,
   destroy_workqueue,
   flush_workqueue,
+  mdelay,
   module_exit,
   module_init,
   MODULE_LICENSE,
   module_param,
-  msleep,
   pr_info,
   queue_work_on,
   schedule_work_on,
@@ -34,7 +36,7 @@ class job {
 function* job_fn(w: work_struct) {
   const j = w.container as job;
   pr_info("%s: start in %s on CPU %d\n", j.name, current().comm, smp_processor_id());
-  yield msleep(20);
+  yield mdelay(20);
   pr_info("%s: end on CPU %d\n", j.name, smp_processor_id());
 }
 
