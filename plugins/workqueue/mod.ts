@@ -31,8 +31,38 @@ export * from "./workqueue.ts";
 export * from "./api.ts";
 export * from "./delayed.ts";
 
+/** Raised for bad plugin options (the loader reports it at the plugin's entry in the machine file). */
+export class WorkqueueOptionsError extends Error {
+  override name = "WorkqueueOptionsError";
+}
+
+/** Check the options a machine file gives (`{ name: workqueue, options: {...} }`). */
+function checkOptions(options: Record<string, unknown>): void {
+  const known = Object.keys(workqueueDefaults);
+  for (const [key, v] of Object.entries(options)) {
+    if (!known.includes(key)) {
+      throw new WorkqueueOptionsError(
+        `unknown workqueue option "${key}" (expected one of: ${known.join(", ")})`,
+      );
+    }
+    if (key === "create_worker_ns" && !(Number.isInteger(v) && (v as number) >= 0)) {
+      throw new WorkqueueOptionsError(
+        `workqueue option create_worker_ns must be a whole number of ns >= 0, got ${
+          JSON.stringify(v)
+        }`,
+      );
+    }
+    if (key === "power_efficient" && typeof v !== "boolean") {
+      throw new WorkqueueOptionsError(
+        `workqueue option power_efficient must be true or false, got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+}
+
 /** The workqueue plugin factory. */
 export function workqueue(options: Partial<WorkqueueOptions> = {}): Plugin {
+  checkOptions(options as Record<string, unknown>);
   const opts: WorkqueueOptions = { ...workqueueDefaults, ...options };
   return {
     name: "workqueue",

@@ -55,6 +55,7 @@ import {
   work_struct,
   WORK_STRUCT_INACTIVE,
   WORK_STRUCT_PENDING,
+  workqueue,
   workqueue_set_max_active,
   type workqueue_struct,
   WQ_CPU_INTENSIVE,
@@ -839,4 +840,20 @@ Deno.test("drain_workqueue warns when a chain keeps it busy for 10 flushes", () 
   assert.deepEqual(k.log.lines().filter((l) => l.includes("isn't complete")), [
     "workqueue long_chain: drain_workqueue() isn't complete after 10 tries",
   ]);
+});
+
+Deno.test("workqueue plugin options: unknown keys and bad values are refused with a message", () => {
+  assert.throws(
+    () => workqueue({ bogus: 1 } as never),
+    /unknown workqueue option "bogus" \(expected one of: create_worker_ns, power_efficient\)/,
+  );
+  assert.throws(() => workqueue({ create_worker_ns: -5 }), /create_worker_ns must be a whole/);
+  assert.throws(() => workqueue({ power_efficient: "yes" } as never), /true or false/);
+  assert.equal(workqueue({ create_worker_ns: 0, power_efficient: true }).name, "workqueue");
+});
+
+Deno.test("power_efficient: WQ_POWER_EFFICIENT workqueues become unbound (events_power_efficient)", () => {
+  const { w } = wqKernel(2, { power_efficient: true });
+  assert.equal(w.system.get("events_power_efficient")!.flags & WQ_UNBOUND, WQ_UNBOUND);
+  assert.equal(w.system.get("events")!.flags & WQ_UNBOUND, 0);
 });
