@@ -172,17 +172,35 @@ export function udelay(us: number): BusyToken {
 export function mdelay(ms: number): BusyToken {
   return ndelay(ms * 1_000_000);
 }
-/** msleep(ms): sleep at least ms (rounded up to jiffies as the kernel does). Yield it. */
+/**
+ * msecs_to_jiffies() for a non-negative whole ms count: ceil(ms * HZ / 1000),
+ * in integers (include/linux/jiffies.h; the timers plugin has every case).
+ */
+function msToJiffies(ms: number, hz: number): number {
+  return Math.ceil(Math.max(0, Math.trunc(ms)) * hz / 1000);
+}
+/**
+ * msleep(ms): sleep msecs_to_jiffies(ms) + 1 jiffies (kernel/time/timer.c):
+ * on the timer wheel with a timers plugin, else for that many jiffies of
+ * time. Yield it.
+ */
 export function msleep(ms: number): SleepToken {
   const k = kernel();
-  // msleep() sleeps msecs_to_jiffies(ms) + 1 jiffies (kernel/time/timer.c)
-  const jiffy = 1e9 / k.config.hz;
-  const ticks = Math.ceil(ms * 1e6 / jiffy) + 1;
-  return noteSleep(sleepToken(ticks * jiffy, "D", "msleep"));
+  const ticks = msToJiffies(ms, k.config.hz) + 1;
+  const tok = sleepToken(ticks * 1e9 / k.config.hz, "D", "msleep");
+  tok.timeout = { kind: "jiffies", jiffies: ticks };
+  return noteSleep(tok);
 }
-/** usleep_range(min, max): hrtimer sleep of about `min` µs. Yield it. */
-export function usleep_range(min: number, _max: number): SleepToken {
-  return noteSleep(sleepToken(min * 1000, "D", "usleep_range"));
+/**
+ * usleep_range(min, max): an hrtimer sleep that may end anywhere from min
+ * to max µs (kernel/time/timer.c usleep_range_state; with a timers plugin
+ * the hrtimer's resolution applies: the next tick in low-resolution mode).
+ * Without one it lasts `min`. Yield it.
+ */
+export function usleep_range(min: number, max: number): SleepToken {
+  const tok = sleepToken(min * 1000, "D", "usleep_range");
+  tok.timeout = { kind: "hrtimer", minNs: min * 1000, slackNs: Math.max(0, max - min) * 1000 };
+  return noteSleep(tok);
 }
 /**
  * schedule(): with the current state set to TASK_INTERRUPTIBLE /
@@ -197,9 +215,14 @@ export function schedule(): SleepToken | BusyToken {
   if (state === "R") return RESCHED_POINT;
   return noteSleep(sleepToken(Infinity, state === "X" ? "D" : state, "schedule"));
 }
-/** schedule_timeout(jiffies): sleep up to that many jiffies. Yield it. */
+/**
+ * schedule_timeout(jiffies): sleep until woken or that many jiffies passed
+ * (a timer_list at jiffies + timeout with a timers plugin). Yield it.
+ */
 export function schedule_timeout(jiffies: number): SleepToken {
-  return noteSleep(sleepToken(jiffies * 1e9 / kernel().config.hz, "S", "schedule_timeout"));
+  const tok = sleepToken(jiffies * 1e9 / kernel().config.hz, "S", "schedule_timeout");
+  tok.timeout = { kind: "jiffies", jiffies };
+  return noteSleep(tok);
 }
 /** cond_resched(): a voluntary preemption point. Yield it. */
 export function cond_resched(): BusyToken {

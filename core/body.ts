@@ -45,6 +45,16 @@ export interface BusyToken {
   readonly kind: "busy";
 }
 
+/**
+ * How the kernel times a sleep out: a timer_list `jiffies` from now
+ * (schedule_timeout, msleep) or an hrtimer range (usleep_range:
+ * schedule_hrtimeout_range). A timers plugin arms the real timer
+ * ({@linkcode SleepTimers} on the kernel); without one the sleep lasts `ns`.
+ */
+export type SleepTimeout =
+  | { readonly kind: "jiffies"; readonly jiffies: number }
+  | { readonly kind: "hrtimer"; readonly minNs: number; readonly slackNs: number };
+
 /** Yielded by generator bodies to sleep. */
 export interface SleepToken {
   readonly kind: "sleep";
@@ -59,6 +69,8 @@ export interface SleepToken {
   readonly caller: string;
   /** Set once the sleep was reported as a BUG (sleeping in atomic context). */
   reported?: boolean;
+  /** The kernel timer that ends the sleep, when a timers plugin models it. */
+  timeout?: SleepTimeout;
 }
 
 /**

@@ -9,6 +9,7 @@
 import { Bus, eventKey, serviceKey } from "./bus.ts";
 import { ProcFs } from "./procfs.ts";
 import type { Body, SleepToken } from "./body.ts";
+import type { Task } from "./sched.ts";
 import { notImplemented } from "./errors.ts";
 import { Cpu } from "./cpu.ts";
 import { IoSpace } from "./io.ts";
@@ -60,6 +61,18 @@ export interface SoftirqHooks {
 /** Service key under which the softirq plugin provides {@linkcode SoftirqHooks}. */
 export const SoftirqHooksKey = serviceKey<SoftirqHooks>("softirq-hooks");
 
+/**
+ * Hooks a timers plugin provides so sleeps with a timeout end by a real
+ * kernel timer (process_timeout on the timer wheel, hrtimer_wakeup), with
+ * the kernel's granularity, instead of after exactly `tok.ns`.
+ */
+export interface SleepTimers {
+  /** Arm the timer that wakes `task` for `tok.timeout`; false when not handled. Runs on `cpu`. */
+  arm(task: Task, tok: SleepToken, cpu: Cpu): boolean;
+  /** The task is being woken: cancel its sleep timer (schedule_timeout's del_timer_sync). */
+  cancel(task: Task): void;
+}
+
 /** The periodic tick on a CPU (tick_periodic): timers and the scheduler listen. */
 export const TickEvent = eventKey<Cpu>("tick");
 
@@ -96,6 +109,8 @@ export class Kernel {
   halted = false;
   /** Softirq hooks, once the softirq plugin provided them. */
   softirqHooks: SoftirqHooks | undefined;
+  /** Sleep timers, once a timers plugin provided them. */
+  sleepTimers: SleepTimers | undefined;
 
   constructor(
     readonly config: KernelConfig,

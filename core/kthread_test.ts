@@ -108,3 +108,27 @@ Deno.test("sched_set_fifo makes a thread preempt a running user task when woken"
   assert.equal(order[0], `rt at ${50_000 + TEST_COSTS.context_switch_ns}`);
   assert.ok(order[1].startsWith("user at "));
 });
+
+Deno.test("msleep sleeps msecs_to_jiffies(ms) + 1 jiffies, rounded in integers (HZ 300)", () => {
+  // Regression: msleep rounded ms * 1e6 / (1e9 / HZ) in floating point, so
+  // at HZ 300 msleep(10) counted ceil(3.0000000000000004) = 4 jiffies.
+  // The kernel: msecs_to_jiffies(10) = ceil(10 * 300 / 1000) = 3, + 1 = 4
+  // jiffies = 4 / 300 s (13.33 ms) without a timers plugin.
+  const k = testKernel(1, { hz: 300 });
+  let woke = 0;
+  k.enter(() =>
+    kthread_run(
+      function* () {
+        yield msleep(10);
+        woke = k.now;
+        return 0;
+      },
+      null,
+      "sleeper",
+    )
+  );
+  for (const c of k.cpus) c.start();
+  k.runUntil(30 * MS);
+  const sleptNs = woke - TEST_COSTS.context_switch_ns;
+  assert.ok(Math.abs(sleptNs - 4e9 / 300) < 1e4, `${sleptNs}`);
+});

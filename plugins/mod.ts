@@ -11,6 +11,8 @@ import { genirq } from "./genirq/mod.ts";
 import { i8259 } from "./i8259/mod.ts";
 import { softirq } from "./softirq/mod.ts";
 import { tasklet } from "./tasklet/mod.ts";
+import { timers } from "./timers/mod.ts";
+import { workqueue } from "./workqueue/mod.ts";
 import { x86 } from "./x86/mod.ts";
 
 /** Built-in plugin factories by name. */
@@ -20,5 +22,7 @@ export const builtinPlugins: PluginRegistry = {
   i8259,
   softirq,
   tasklet,
+  timers,
+  workqueue,
   x86,
 } as PluginRegistry;

@@ -1,0 +1,234 @@
+/**
+ * The timer API for kernel modules, in the kernel's names
+ * (include/linux/timer.h, include/linux/jiffies.h). Every call acts on the
+ * machine whose code is running; "this CPU" is the CPU running the caller.
+ *
+ * @example
+ * ```ts
+ * const t = new timer_list();
+ * function tick(t: timer_list) {
+ *   pr_info("tick at %lu\n", jiffies());
+ *   mod_timer(t, jiffies() + msecs_to_jiffies(100)); // re-arm
+ * }
+ * timer_setup(t, tick, 0);
+ * mod_timer(t, jiffies() + msecs_to_jiffies(100));
+ * // module exit:
+ * del_timer_sync(t);
+ * ```
+ * @module
+ */
+
+import { type Body, type CallToken, callToken, DONE } from "../../core/body.ts";
+import type { Cpu } from "../../core/cpu.ts";
+import { type Kernel, kernel } from "../../core/kernel.ts";
+import {
+  type BitsPerLong,
+  jiffiesToMsecs,
+  jiffiesToUsecs,
+  maxJiffyOffset,
+  msecsToJiffies,
+  nsecsToJiffies,
+  usecsToJiffies,
+} from "./jiffies.ts";
+import { timer_list, type TimerFn, type Timers, TimersKey } from "./wheel.ts";
+
+export {
+  TIMER_CPUMASK,
+  TIMER_DEFERRABLE,
+  TIMER_INIT_FLAGS,
+  TIMER_IRQSAFE,
+  TIMER_PINNED,
+} from "./trace.ts";
+export {
+  time_after,
+  time_after_eq,
+  time_before,
+  time_before_eq,
+  time_in_range,
+} from "./jiffies.ts";
+
+function tm(): Timers {
+  return kernel().bus.get(TimersKey);
+}
+
+/**
+ * BITS_PER_LONG of a machine: 64 on arm64, 32 otherwise (the PC profile is
+ * a Pentium III; a 64-bit x86 machine would need an `arch` of its own).
+ */
+export function bitsPerLong(k: Kernel): BitsPerLong {
+  return k.config.arch === "arm64" ? 64 : 32;
+}
+
+// ---- jiffies ----
+
+/** MAX_JIFFY_OFFSET of the running machine. */
+export function MAX_JIFFY_OFFSET(): number {
+  return maxJiffyOffset(bitsPerLong(kernel()));
+}
+/** msecs_to_jiffies(m): rounds up; negative means MAX_JIFFY_OFFSET. */
+export function msecs_to_jiffies(m: number): number {
+  const k = kernel();
+  return msecsToJiffies(m, k.config.hz, bitsPerLong(k));
+}
+/** usecs_to_jiffies(u): rounds up. */
+export function usecs_to_jiffies(u: number): number {
+  const k = kernel();
+  return usecsToJiffies(u, k.config.hz, bitsPerLong(k));
+}
+/** nsecs_to_jiffies(n): rounds down. */
+export function nsecs_to_jiffies(n: number | bigint): number {
+  const k = kernel();
+  return nsecsToJiffies(n, k.config.hz, bitsPerLong(k));
+}
+/** jiffies_to_msecs(j): rounds up. */
+export function jiffies_to_msecs(j: number): number {
+  const k = kernel();
+  return jiffiesToMsecs(j, k.config.hz, bitsPerLong(k));
+}
+/** jiffies_to_usecs(j): rounds down. */
+export function jiffies_to_usecs(j: number): number {
+  const k = kernel();
+  return jiffiesToUsecs(j, k.config.hz, bitsPerLong(k));
+}
+
+// ---- timer_list ----
+
+/**
+ * timer_setup(timer, callback, flags): initialise a timer on this CPU.
+ * `flags` may hold TIMER_DEFERRABLE, TIMER_PINNED, TIMER_IRQSAFE (others
+ * are dropped with a WARN_ON_ONCE, as in do_init_timer).
+ */
+export function timer_setup(timer: timer_list, callback: TimerFn, flags: number): void {
+  tm().timerSetup(timer, callback, flags);
+}
+
+/**
+ * DEFINE_TIMER(name, function): a statically initialised timer
+ * (__TIMER_INITIALIZER(function, 0): flags 0, so its base is CPU 0's until
+ * it is first armed). In TypeScript: `const my_timer = DEFINE_TIMER(my_fn)`.
+ */
+export function DEFINE_TIMER(fn: TimerFn, owner?: unknown): timer_list {
+  const t = new timer_list(owner);
+  t.function = fn;
+  return t;
+}
+
+/**
+ * from_timer(var, timer, field): the object the timer is embedded in
+ * (container_of). TypeScript has no container_of, so the timer must have
+ * been made with its owner: `timer = new timer_list(this)`; the owner's
+ * `field` must be that timer.
+ */
+export function from_timer<T>(_var: T | undefined | null, timer: timer_list, field: string): T {
+  const o = timer.owner as Record<string, unknown> | undefined;
+  if (!o || o[field] !== timer) {
+    throw new TypeError(
+      `Cannot from_timer(..., timer, "${field}"): the timer was not made with its container ` +
+        `(write \`${field} = new timer_list(this)\` in the container)`,
+    );
+  }
+  return o as T;
+}
+
+/** timer_pending(timer): queued on a wheel. */
+export function timer_pending(timer: timer_list): boolean {
+  return timer._bucket !== undefined;
+}
+
+/** add_timer(timer): start an inactive timer at timer.expires (WARN_ON_ONCE if pending). */
+export function add_timer(timer: timer_list): void {
+  tm().addTimer(timer);
+}
+
+/** add_timer_on(timer, cpu): start an inactive timer on `cpu`'s wheel. */
+export function add_timer_on(timer: timer_list, cpu: number): void {
+  tm().addTimerOn(timer, cpu);
+}
+
+/**
+ * mod_timer(timer, expires): (re)arm on this CPU; 0 when the timer was
+ * inactive, 1 when it was pending (and re-queued or left in its bucket).
+ * May be called in interrupt context and from the timer's own callback.
+ */
+export function mod_timer(timer: timer_list, expires: number): number {
+  return tm().modTimer(timer, expires);
+}
+
+/** mod_timer_pending(timer, expires): like mod_timer, but never activates an inactive timer. */
+export function mod_timer_pending(timer: timer_list, expires: number): number {
+  return tm().modTimerPending(timer, expires);
+}
+
+/** timer_reduce(timer, expires): mod_timer that only ever moves the expiry earlier. */
+export function timer_reduce(timer: timer_list, expires: number): number {
+  return tm().timerReduce(timer, expires);
+}
+
+/** del_timer(timer): 1 if it was pending. Does not wait for a running callback. */
+export function del_timer(timer: timer_list): number {
+  return tm().delTimer(timer);
+}
+
+/** try_to_del_timer_sync(timer): 0/1 as del_timer, -1 while its callback runs. */
+export function try_to_del_timer_sync(timer: timer_list): number {
+  return tm().tryToDelTimerSync(timer);
+}
+
+/** How long one spin of del_timer_sync()'s wait loop (try + cpu_relax) takes, ns. */
+export const DEL_TIMER_SYNC_SPIN_NS = 100;
+
+/** del_timer_sync()'s busy-wait for a callback running on another CPU. */
+class DelTimerSyncWait implements Body {
+  readonly label = "del_timer_sync";
+  #reported = false;
+  constructor(readonly timers: Timers, readonly timer: timer_list, readonly owner: Cpu) {}
+  step(cpu: Cpu): number {
+    const r = this.timers.tryToDelTimerSync(this.timer);
+    if (r >= 0) {
+      cpu.retval = r;
+      return DONE;
+    }
+    if (!this.#reported && this.timers.timerBase(this.timer).cpu === cpu.id && cpu.inInterrupt()) {
+      // waiting in interrupt context on the callback this CPU interrupted: never ends
+      this.#reported = true;
+      this.timers.kernel.printk(
+        3,
+        `irqlab: del_timer_sync() on CPU ${cpu.id} waits for the timer callback it interrupted: ` +
+          `the kernel spins here forever`,
+      );
+    }
+    return DEL_TIMER_SYNC_SPIN_NS;
+  }
+}
+
+/**
+ * del_timer_sync(timer): deactivate and make sure the callback is not
+ * running on any CPU. Returns 0/1 as del_timer when the callback is not
+ * running; while it runs (on another CPU) it returns a token: `yield` it
+ * in a generator body and the CPU spins (as the kernel's cpu_relax loop)
+ * until the callback returned; the yield's value is then 0 or 1.
+ * WARNs in hardirq context unless the timer is TIMER_IRQSAFE.
+ *
+ * @example
+ * ```ts
+ * function* my_exit() {
+ *   yield del_timer_sync(my_timer);
+ * }
+ * ```
+ */
+export function del_timer_sync(timer: timer_list): number | CallToken {
+  const k = kernel();
+  const t = k.bus.get(TimersKey);
+  const cpu = k.thisCpu();
+  t.delTimerSyncChecks(timer, cpu);
+  const r = t.tryToDelTimerSync(timer);
+  if (r >= 0) return r;
+  return callToken(new DelTimerSyncWait(t, timer, cpu));
+}
+
+/** timer_delete(timer): the 6.2+ name of del_timer (provided for ported code). */
+export const timer_delete: (timer: timer_list) => number = del_timer;
+/** timer_delete_sync(timer): the 6.2+ name of del_timer_sync. */
+export const timer_delete_sync: (timer: timer_list) => number | CallToken = del_timer_sync;
+
+export { timer_list };
