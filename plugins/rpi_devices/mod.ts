@@ -1,0 +1,109 @@
+/**
+ * Raspberry Pi peripherals and what hangs off them, each booted with its
+ * Linux driver on the IRQ its pin is wired to:
+ *
+ * | kind               | what                                   | pins      | stimuli           |
+ * |--------------------|----------------------------------------|-----------|-------------------|
+ * | `push_button`      | button with contact bounce (to 3V3)    | `out`     | `press`, `release`|
+ * | `led`              | LED on a GPIO output                   | `in`      |                   |
+ * | `dwc_otg`          | USB host controller, SOF every 125 µs  | `irq`     |                   |
+ * | `usb_kbd`          | USB keyboard behind `dwc_otg`          |           | `type`            |
+ * | `smsc95xx`         | USB Ethernet behind `dwc_otg`          |           | `burst`           |
+ * | `pl011`            | the PL011 UART (`uart-pl011`)          | `irq`     | `receive`         |
+ * | `bcm2835_systimer` | system timer; the tick of a Pi 1       | `c0`-`c3` |                   |
+ *
+ * @module
+ */
+
+import type { Kernel } from "../../core/kernel.ts";
+import type { OutputPin } from "../../core/line.ts";
+import type { Plugin } from "../../core/plugin.ts";
+import { ArmKey, INIT_DEVICE, INIT_TIMER } from "../arm/mod.ts";
+import { GenIrqKey } from "../genirq/mod.ts";
+import { NET_RX_SOFTIRQ, SoftirqKey } from "../softirq/mod.ts";
+import { buttonKind } from "./button/mod.ts";
+import { ledKind } from "./led/mod.ts";
+import { DwcOtg, dwcOtgKind, Smsc95xx, smsc95xxKind, usbKbdKind } from "./dwc_otg/mod.ts";
+import { dwc_otg_probe } from "./dwc_otg/linux.ts";
+import { Pl011, pl011Kind } from "./pl011/mod.ts";
+import { pl011_startup } from "./pl011/linux.ts";
+import { SysTimer, sysTimerKind } from "./systimer/mod.ts";
+import { bcm2835_timer_init, DEFAULT_TIMER } from "./systimer/linux.ts";
+
+export * from "./button/mod.ts";
+export * from "./led/mod.ts";
+export * from "./dwc_otg/mod.ts";
+export * from "./dwc_otg/linux.ts";
+export * from "./pl011/mod.ts";
+export * from "./pl011/linux.ts";
+export * from "./systimer/mod.ts";
+export * from "./systimer/linux.ts";
+
+/** Options of the rpi_devices plugin. */
+export interface Options {
+  /** Boot the Linux drivers of the devices (off: hardware only). */
+  drivers: boolean;
+}
+
+/** Defaults of {@linkcode Options}. */
+export const defaults = { drivers: true } satisfies Options;
+
+/** The rpi_devices plugin factory. */
+export function rpi_devices(options: Partial<Options> = {}): Plugin {
+  const opts = { ...defaults, ...options };
+  return {
+    name: "rpi_devices",
+    requires: ["arm", "genirq"],
+    setup(ctx) {
+      for (const kind of [buttonKind, ledKind, dwcOtgKind, usbKbdKind, smsc95xxKind, pl011Kind]) {
+        ctx.defineDevice(kind as never);
+      }
+      ctx.defineDevice(sysTimerKind);
+      if (!opts.drivers) return;
+      const k = ctx.kernel;
+      const arm = k.bus.get(ArmKey);
+      // time_init(): on a Pi 1 the system timer is the clock event device.
+      arm.initcall(INIT_TIMER, "bcm2835_timer_init", () => {
+        for (const d of k.devices.values()) {
+          if (!(d instanceof SysTimer)) continue;
+          const irq = irqOf(k, d.out[DEFAULT_TIMER]);
+          if (irq > 0) bcm2835_timer_init(k, d, irq);
+        }
+      });
+      arm.initcall(INIT_DEVICE, "rpi_devices probe", () => probe(k));
+    },
+  };
+}
+
+function irqOf(k: Kernel, pin: OutputPin): number {
+  return k.bus.get(GenIrqKey).irqOfOutput(pin);
+}
+
+/** Driver probing at boot, in the order the Pi's device tree lists them. */
+function probe(k: Kernel): void {
+  for (const d of k.devices.values()) {
+    if (d instanceof Pl011) {
+      const irq = irqOf(k, d.irq);
+      if (irq > 0) pl011_startup(k, d, irq);
+    }
+  }
+  for (const d of k.devices.values()) {
+    if (d instanceof DwcOtg) {
+      const irq = irqOf(k, d.irq);
+      if (irq > 0) dwc_otg_probe(k, d, irq);
+    }
+  }
+  const softirq = k.bus.tryGet(SoftirqKey);
+  for (const d of k.devices.values()) {
+    if (!(d instanceof Smsc95xx)) continue;
+    // usbnet rx_complete() -> the frame queued for NET_RX (net_dev_init opened it).
+    if (softirq) {
+      let processed = 0;
+      softirq.open_softirq(NET_RX_SOFTIRQ, () => {
+        processed++;
+      });
+      d.onFrame = () => softirq.raise_softirq(NET_RX_SOFTIRQ);
+      void processed;
+    }
+  }
+}
