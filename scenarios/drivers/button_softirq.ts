@@ -46,7 +46,7 @@ import {
   udelay,
 } from "../../mod.ts";
 
-const GPIO_BASE = 0x3f200000; // GPIO controller
+const GPIO_BASE: number = module_param("gpio_base", 0x3f200000); // GPIO controller (0x20200000 on a Pi 1)
 const GPIO_SIZE = 0xb4;
 
 const GPPUD_OFFSET = 0x25;

@@ -10,7 +10,8 @@
  * GPPUD_OFFSET words; here the cookie is a byte address and the offsets
  * are scaled by 4 (sizeof(uint32_t)) where C's pointer arithmetic does it.
  *
- * Pi 2/3 only as written (GPIO_BASE 0x3f200000), like the original.
+ * GPIO_BASE is 0x3f200000 (Pi 2/3) as in the original; a Pi 1 passes
+ * gpio_base=0x20200000 as a module parameter.
  *
  * @module
  */
@@ -42,7 +43,7 @@ import {
   udelay,
 } from "../../mod.ts";
 
-const GPIO_BASE = 0x3f200000; // GPIO controller
+const GPIO_BASE: number = module_param("gpio_base", 0x3f200000); // GPIO controller (0x20200000 on a Pi 1)
 const GPIO_SIZE = 0xb4;
 
 const _GPFSEL0_OFFSET = 0x00;

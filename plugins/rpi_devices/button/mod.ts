@@ -61,17 +61,32 @@ export const buttonOptions: z.ZodType<ButtonOptions> = z.object({
   }
 }) as unknown as z.ZodType<ButtonOptions>;
 
+/** Bounce of one press or release, overriding the device's options. */
+export interface BounceArgs {
+  bounce_edges?: number;
+  bounce_us?: number;
+  pattern_us?: number[];
+}
+
 /** Arguments of `press`. */
-export interface PressArgs {
+export interface PressArgs extends BounceArgs {
   /** Release after this many ms (omit: stay pressed). */
   hold_ms?: number;
 }
+const bounceShape = {
+  bounce_edges: z.number().int().min(0).max(1000).optional().describe(
+    "Bounces of this change (default: the device's).",
+  ),
+  bounce_us: z.number().positive().optional().describe("Their window, µs."),
+  pattern_us: z.array(z.number().positive()).optional().describe(
+    "Exact toggle offsets, µs, ascending, an even count.",
+  ),
+};
 const pressArgs: z.ZodType<PressArgs> = z.object({
   hold_ms: z.number().positive().optional().describe("Release after this many ms."),
+  ...bounceShape,
 }).strict();
-const releaseArgs: z.ZodType<Record<string, never>> = z.object({}).strict() as unknown as z.ZodType<
-  Record<string, never>
->;
+const releaseArgs: z.ZodType<BounceArgs> = z.object(bounceShape).strict();
 
 /** The button. */
 export class PushButton implements Device {
@@ -90,22 +105,30 @@ export class PushButton implements Device {
         description: "close the contacts (with bounce); release after hold_ms if given",
         args: pressArgs,
         apply: (a: PressArgs, at: number) => {
-          this.change(true, at);
-          if (a.hold_ms !== undefined) this.change(false, at + Math.round(a.hold_ms * 1e6));
+          this.change(true, at, a);
+          if (a.hold_ms !== undefined) this.change(false, at + Math.round(a.hold_ms * 1e6), a);
         },
       } satisfies StimulusKind<PressArgs>,
       release: {
         description: "open the contacts (with bounce)",
         args: releaseArgs,
-        apply: (_a: Record<string, never>, at: number) => this.change(false, at),
-      } satisfies StimulusKind<Record<string, never>>,
+        apply: (a: BounceArgs, at: number) => this.change(false, at, a),
+      } satisfies StimulusKind<BounceArgs>,
     };
   }
 
   /** Toggle offsets (ns) after the first change: the pattern, or 2·bounce_edges PRNG draws. */
-  bounceOffsets(): number[] {
-    const o = this.options;
-    if (o.pattern_us) return o.pattern_us.map((us) => Math.round(us * 1000));
+  bounceOffsets(b: BounceArgs = {}): number[] {
+    const o = { ...this.options, ...b };
+    if (b.pattern_us === undefined && b.bounce_edges !== undefined) delete o.pattern_us;
+    if (o.pattern_us) {
+      if (o.pattern_us.length % 2) {
+        this.kernel.notImplemented(
+          `${this.name}: an odd bounce pattern (it would end in the wrong state)`,
+        );
+      }
+      return o.pattern_us.map((us) => Math.round(us * 1000));
+    }
     const n = 2 * o.bounce_edges;
     const span = Math.round(o.bounce_us * 1000);
     const t: number[] = [];
@@ -117,7 +140,7 @@ export class PushButton implements Device {
   }
 
   /** Schedule a press (closed = true) or release at `at` ns, with its bounce. */
-  change(closed: boolean, at: number): void {
+  change(closed: boolean, at: number, bounce: BounceArgs = {}): void {
     const k = this.kernel;
     const set = (level: boolean) => {
       this.history.push([k.now, level]);
@@ -126,7 +149,7 @@ export class PushButton implements Device {
     k.clock.schedule(at, () => {
       set(closed);
       let level = closed;
-      for (const off of this.bounceOffsets()) {
+      for (const off of this.bounceOffsets(bounce)) {
         level = !level;
         const l = level;
         k.clock.schedule(k.now + off, () => set(l));
