@@ -60,6 +60,10 @@ export function bcm2835_intc(_options: Partial<Options> = {}): Plugin {
           const irq = svc.linux.gpuIrq(n);
           if (irq) arm.gi.inputIrq.set(dev.pins.get(`gpu${n}`), irq);
         }
+        for (let n = 0; n < 8; n++) {
+          const irq = svc.linux.domain.findMapping(n);
+          if (irq) arm.gi.inputIrq.set(dev.pins.get(`arm${n}`), irq);
+        }
       });
     },
   };
