@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { main } from "../tools/run.ts";
 import { Machine } from "../runner/machine.ts";
 import { runScenario } from "../runner/mod.ts";
-import { ArmKey, IPI_RESCHEDULE } from "../plugins/arm/mod.ts";
+import { ArmKey, IPI_RESCHEDULE, smp_call_function_single } from "../plugins/arm/mod.ts";
 import {
   DISABLE_IRQS_1,
   ENABLE_BASIC_IRQS,
@@ -52,12 +52,14 @@ import {
 import {
   handle_edge_irq,
   handle_level_irq,
+  in_hardirq,
   IRQ_HANDLED,
   IRQF_ONESHOT,
   IRQF_TRIGGER_FALLING,
   IRQF_TRIGGER_HIGH,
   request_irq,
   request_threaded_irq,
+  smp_processor_id,
 } from "../mod.ts";
 import type { Led, PushButton } from "../plugins/rpi_devices/mod.ts";
 
@@ -554,4 +556,25 @@ Deno.test("default Pi run is deterministic: same seed byte-identical, another se
   const a = await run("7"), b = await run("7"), c = await run("8");
   assert.equal(a, b);
   assert.notEqual(a, c, "bounce instants come from the seeded PRNG");
+});
+
+Deno.test("smp_call_function_single on the Pi: IPI_CALL_FUNC through mailbox 0, run in hardirq on the target", async () => {
+  const m = await load();
+  const ran: { cpu: number; hardirq: boolean; info: number }[] = [];
+  m.kernel.enter(() =>
+    smp_call_function_single(
+      2,
+      (info: number) => ran.push({ cpu: smp_processor_id(), hardirq: in_hardirq(), info }),
+      42,
+      false,
+    )
+  );
+  // IPI_CALL_FUNC = 3: bit 3 in core 2's mailbox 0
+  assert.equal(m.readl(LOCAL + LOCAL_MAILBOX0_CLR0 + 16 * 2), 1 << 3);
+  m.run(50_000);
+  assert.deepEqual(ran, [{ cpu: 2, hardirq: true, info: 42 }]);
+  assertLine(
+    m.proc("/proc/interrupts")!,
+    "IPI3:          0          0          1          0  Function call interrupts",
+  );
 });

@@ -18,7 +18,7 @@
 import { type Body, CALL, DONE } from "../../core/body.ts";
 import { serviceKey } from "../../core/bus.ts";
 import type { Cpu } from "../../core/cpu.ts";
-import type { Kernel } from "../../core/kernel.ts";
+import { type Kernel, kernel } from "../../core/kernel.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import {
   EBUSY,
@@ -532,9 +532,35 @@ class ArmImpl implements ArmArch {
     const cpu = this.kernel.thisCpu();
     const h = this.ipiHandlers[ipinr];
     if (h) h(cpu);
-    else this.kernel.printk(2, `CPU${cpu.id}: Unknown IPI message 0x${ipinr.toString(16)}`);
+    else if (ipinr >= NR_IPI) {
+      this.kernel.printk(2, `CPU${cpu.id}: Unknown IPI message 0x${ipinr.toString(16)}`);
+    }
     return 1; // IRQ_HANDLED
   };
+
+  /** Functions queued for each CPU by smp_call_function_single() (its call_single_queue). */
+  readonly callQueue: (() => void)[][] = [];
+
+  /**
+   * generic_exec_single(): run `fn` on `cpu` — at once with interrupts off
+   * when it is this CPU, else queued and IPI_CALL_FUNC sent (the target
+   * runs it in hardirq context from generic_smp_call_function_interrupt()).
+   */
+  callFunctionSingle(cpu: number, fn: () => void): number {
+    const k = this.kernel;
+    if (cpu < 0 || cpu >= k.cpus.length || !k.cpus[cpu].online) return -6; // -ENXIO
+    const me = k.thisCpu();
+    if (cpu === me.id) {
+      const f = me.irqsDisabled;
+      me.irqsDisabled = true;
+      fn();
+      me.irqsDisabled = f;
+      return 0;
+    }
+    (this.callQueue[cpu] ??= []).push(fn);
+    this.send_ipi([cpu], IPI_CALL_FUNC);
+    return 0;
+  }
 
   send_ipi(cpus: readonly number[], ipi: number): void {
     if (this.#send && ipi < this.nrIpi) this.#send(cpus, ipi);
@@ -557,6 +583,23 @@ class ArmImpl implements ArmArch {
     out += `${"Err".padStart(prec)}: ${String(this.irqErrCount).padStart(10)}\n`;
     return out;
   }
+}
+
+/**
+ * smp_call_function_single(cpu, func, info, wait): run `func(info)` on
+ * `cpu` in hardirq context through IPI_CALL_FUNC (on this CPU: directly,
+ * interrupts off). Returns 0 or -ENXIO. `wait` is not modelled: the caller
+ * does not spin until the function has run. May not be called with
+ * interrupts disabled in the kernel (a WARN there; not checked here).
+ */
+export function smp_call_function_single<T>(
+  cpu: number,
+  func: (info: T) => void,
+  info: T,
+  _wait: boolean,
+): number {
+  const k = kernel();
+  return (k.bus.get(ArmKey) as ArmImpl).callFunctionSingle(cpu, () => func(info));
 }
 
 /** Options of the arm plugin. */
@@ -604,6 +647,12 @@ export function arm(options: Partial<Options> = {}): Plugin {
       k.sched.sendReschedIpi = (_from, to) => impl.send_ipi([to.id], IPI_RESCHEDULE);
       // scheduler_ipi(): need_resched is already set; look at it on return.
       impl.ipiHandlers[IPI_RESCHEDULE] = (cpu) => cpu.poke();
+      // generic_smp_call_function_interrupt(): flush this CPU's queue.
+      impl.ipiHandlers[IPI_CALL_FUNC] = (cpu) => {
+        const q = impl.callQueue[cpu.id];
+        if (!q) return;
+        for (const fn of q.splice(0)) fn();
+      };
     },
     start(k) {
       // Every plugin's setup has registered its boot steps by now.
