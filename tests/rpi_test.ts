@@ -89,8 +89,13 @@ Deno.test("irq_domain_alloc_descs numbers the Pi 3's IRQs as a 6.1 kernel does",
   // hwirq 0-7 -> 49-56, 32-63 -> 57-88, 64-95 -> 89-120; its parent, local
   // hwirq 8 (GPU_FAST) -> 121; time_init() maps the timer PPIs in DT order
   // (0, 1, 3, 2) -> 122-125. So USB (GPU 9, hwirq 41) is 57 + 9 = 66 and the
-  // PL011 (GPU 57, hwirq 89) is 89 + 25 = 114.
+  // PL011 (GPU 57, hwirq 89) is 89 + 25 = 114, the system timer (GPU 3)
+  // 57 + 3 = 60 — what a real Pi 3 on a 5.1x kernel prints at boot:
+  // "bcm2835: system timer (irq = 60)" (a boot log posted to
+  // linux-arm-kernel), and on a Pi 1 "bcm2835: system timer (irq = 27)"
+  // (raspberrypi/linux issue #2438).
   const m = await load();
+  assertLine(m.dmesg(), "[    0.000000] bcm2835: system timer (irq = 60)");
   const text = m.proc("/proc/interrupts")!;
   assert.ok(
     row(text, 66).endsWith("ARMCTRL-level  41 Edge      dwc_otg, dwc_otg_pcd, dwc_otg_hcd:usb1"),
@@ -112,6 +117,7 @@ Deno.test("irq_domain_alloc_descs numbers the Pi 1's IRQs with ARMCTRL as the ro
   // 64-95 -> 56-87. System timer C3 (GPU 3) = 24 + 3 = 27, USB 24 + 9 = 33,
   // UART 56 + 25 = 81; a uniprocessor kernel prints no IPI rows.
   const m = await load("machines/rpi1.yaml");
+  assertLine(m.dmesg(), "[    0.000000] bcm2835: system timer (irq = 27)");
   const text = m.proc("/proc/interrupts")!;
   assert.equal(
     text,
@@ -125,10 +131,13 @@ Deno.test("irq_domain_alloc_descs numbers the Pi 1's IRQs with ARMCTRL as the ro
 
 Deno.test("ARMCTRL enable registers after boot hold the requested and chained sources", async () => {
   const m = await load();
-  // dwc_otg (GPU 9) requested: bit 9 of ENABLE_IRQS_1. GPIO banks GPU 49-51
-  // (chained, started) and the UART (GPU 57): bits 17, 18, 19, 25 of
-  // ENABLE_IRQS_2. Nothing in the basic bank.
-  assert.equal(m.readl(ARMCTRL + ENABLE_IRQS_1), 1 << 9);
+  // The firmware left GPU 9 enabled; armctrl_of_init() disabled it and said
+  // so. Then the system timer (GPU 3) and dwc_otg (GPU 9) were requested:
+  // bits 3 and 9 of ENABLE_IRQS_1. GPIO banks GPU 49-51 (chained, started)
+  // and the UART (GPU 57): bits 17, 18, 19, 25 of ENABLE_IRQS_2. Nothing in
+  // the basic bank.
+  assert.equal(m.readl(ARMCTRL + ENABLE_IRQS_1), (1 << 9) | (1 << 3));
+  assertLine(m.dmesg(), "[    0.000000] [Firmware Bug]: Bootloader left irq enabled: bank 1 irq 9");
   assert.equal(
     m.readl(ARMCTRL + ENABLE_IRQS_2),
     ((1 << 17) | (1 << 18) | (1 << 19) | (1 << 25)) >>> 0,
@@ -156,7 +165,7 @@ Deno.test("ARMCTRL pending registers show enabled sources, with bank bits and sh
   const next = () => m.kernel.enter(() => get_next_armctrl_hwirq(ARMCTRL));
   assert.equal(next(), 41);
   m.writel(1 << 9, ARMCTRL + DISABLE_IRQS_1);
-  assert.equal(m.readl(ARMCTRL + ENABLE_IRQS_1), 0);
+  assert.equal(m.readl(ARMCTRL + ENABLE_IRQS_1), 1 << 3, "only the system timer left");
   assert.equal(m.readl(ARMCTRL + IRQ_PENDING_1), 0, "a disabled source is not pending");
   assert.equal(next(), 89);
   m.setLine("uart0.irq", false);
@@ -481,7 +490,10 @@ const GOLDEN_PI3 =
   // (prec 3); " %-8s" Level/Edge (CONFIG_GENERIC_IRQ_SHOW_LEVEL on ARM): the
   // ARMCTRL chip has no irq_set_type, so IRQD_LEVEL is never set and it
   // prints Edge although its flow is handle_level_irq; no desc->name; then
-  // "  " and the actions. USB: SOF every 125 µs from 125 µs on; the one at
+  // "  " and the actions. The system timer: requested, but the arch timer
+  // (rating 450 over 300) is the tick device: 0.
+  " 60:          0          0          0          0  ARMCTRL-level  35 Edge      timer\n" +
+  // USB: SOF every 125 µs from 125 µs on; the one at
   // 10.000000 s is still being taken when the snapshot is made: 79999, all
   // on CPU 0 (the firmware routes the GPU interrupt to core 0).
   " 66:      79999          0          0          0  ARMCTRL-level  41 Edge      dwc_otg, dwc_otg_pcd, dwc_otg_hcd:usb1\n" +

@@ -79,6 +79,12 @@ export const GPU_IRQ = {
 export interface ArmctrlOptions {
   /** Physical base: peripheral base + 0xB200 (0x3F00B200 on a Pi 2/3, 0x2000B200 on a Pi 1). */
   base: number;
+  /**
+   * Enable registers as the firmware leaves them at kernel entry: basic, 1, 2.
+   * A Pi 3's firmware leaves GPU 9 (USB) enabled, so Linux reports
+   * "[Firmware Bug]: Bootloader left irq enabled: bank 1 irq 9".
+   */
+  firmware_enables?: number[];
 }
 
 /** The option schema. */
@@ -86,6 +92,8 @@ export const armctrlOptions: z.ZodType<ArmctrlOptions> = z.object({
   base: z.number().int().min(0).default(0x3f00b200).describe(
     "Physical base address (peripheral base + 0xB200).",
   ),
+  firmware_enables: z.array(z.number().int().min(0).max(0xffffffff)).length(3).default([0, 0, 0])
+    .describe("ENABLE_BASIC_IRQS, ENABLE_IRQS_1, ENABLE_IRQS_2 as the firmware leaves them."),
 }).strict() as unknown as z.ZodType<ArmctrlOptions>;
 
 /** The ARMCTRL interrupt controller. */
@@ -143,6 +151,10 @@ export class Armctrl implements Device {
     this.pins = pins;
     const handler: IoHandler = { read: (o) => this.read(o), write: (o, v) => this.write(o, v) };
     kernel.mmio.map(options.base, ARMCTRL_SIZE, handler, name);
+    const fw = options.firmware_enables ?? [0, 0, 0];
+    this.enableBasic = fw[0] & 0xff;
+    this.enable[0] = fw[1];
+    this.enable[1] = fw[2];
   }
 
   /** IRQ pending 1 / 2: asserted and enabled GPU sources. */

@@ -63,7 +63,8 @@ export function bcm2836(options: Partial<Options> = {}): Plugin {
         const intc = find();
         if (intc) svc.linux = bcm2836_arm_irqchip_l1_intc_of_init(k, arm, intc);
       });
-      arm.initcall(INIT_TIMER, "arch_timer_of_init", () => {
+      // timer_probe() in device-tree order: the SoC's system timer first.
+      arm.initcall(INIT_TIMER + 1, "arch_timer_of_init", () => {
         if (svc.linux) arch_timer_of_init(k, arm, svc.linux, opts.tick_ns);
       });
     },

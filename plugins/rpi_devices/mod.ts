@@ -19,6 +19,7 @@ import type { Kernel } from "../../core/kernel.ts";
 import type { OutputPin } from "../../core/line.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { ArmKey, INIT_DEVICE, INIT_TIMER } from "../arm/mod.ts";
+import { Bcm2836Key } from "../bcm2836/mod.ts";
 import { GenIrqKey } from "../genirq/mod.ts";
 import { NET_RX_SOFTIRQ, SoftirqKey } from "../softirq/mod.ts";
 import { buttonKind } from "./button/mod.ts";
@@ -62,12 +63,14 @@ export function rpi_devices(options: Partial<Options> = {}): Plugin {
       if (!opts.drivers) return;
       const k = ctx.kernel;
       const arm = k.bus.get(ArmKey);
-      // time_init(): on a Pi 1 the system timer is the clock event device.
+      // time_init(): the system timer's clock event (the tick of a Pi 1).
       arm.initcall(INIT_TIMER, "bcm2835_timer_init", () => {
         for (const d of k.devices.values()) {
           if (!(d instanceof SysTimer)) continue;
           const irq = irqOf(k, d.out[DEFAULT_TIMER]);
-          if (irq > 0) bcm2835_timer_init(k, d, irq);
+          // a per-core arch timer (BCM2836/7) will be the better clock event
+          const archTimer = k.bus.tryGet(Bcm2836Key)?.linux !== undefined;
+          if (irq > 0) bcm2835_timer_init(k, d, irq, !archTimer);
         }
       });
       arm.initcall(INIT_DEVICE, "rpi_devices probe", () => probe(k));

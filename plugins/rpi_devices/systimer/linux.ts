@@ -17,8 +17,19 @@ import { ST_C0, ST_CLO, ST_CS, type SysTimer } from "./mod.ts";
 /** DEFAULT_TIMER: the compare channel Linux uses. */
 export const DEFAULT_TIMER = 3;
 
-/** bcm2835_timer_init(): request the IRQ and start the periodic tick at HZ. */
-export function bcm2835_timer_init(k: Kernel, dev: SysTimer, irq: number, tickNs = 3000): void {
+/**
+ * bcm2835_timer_init(): request the IRQ and register the clock event
+ * (rating 300). It ticks at HZ only when no better clock event device comes
+ * (a Pi 2/3's per-core arch timer, rating 450, takes over the tick: the
+ * `timer` row stays at 0 there).
+ */
+export function bcm2835_timer_init(
+  k: Kernel,
+  dev: SysTimer,
+  irq: number,
+  tick: boolean,
+  tickNs = 3000,
+): void {
   const base = dev.options.base;
   const period = Math.round(1e6 / k.config.hz); // µs
   const cmp = base + ST_C0 + DEFAULT_TIMER * 4;
@@ -37,8 +48,11 @@ export function bcm2835_timer_init(k: Kernel, dev: SysTimer, irq: number, tickNs
       return IRQ_HANDLED;
     }, tickNs);
     if (request_irq(irq, bcm2835_time_interrupt, IRQF_TIMER | IRQF_SHARED, "timer", dev) === 0) {
-      next = (readl(base + ST_CLO) + period) >>> 0;
-      writel(next, cmp);
+      k.printk(6, `bcm2835: system timer (irq = ${irq})`);
+      if (tick) {
+        next = (readl(base + ST_CLO) + period) >>> 0;
+        writel(next, cmp);
+      }
     }
   });
 }
