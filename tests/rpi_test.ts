@@ -193,12 +193,17 @@ Deno.test("BCM2836 GPU routing register moves the GPU interrupt to another core"
 Deno.test("BCM2836 mailbox 0 carries IPI_RESCHEDULE and it is counted in the IPI2 row", async () => {
   const m = await load();
   const arm = m.kernel.bus.get(ArmKey);
+  m.kernel.trace.enabled = true;
   m.kernel.enter(() => arm.send_ipi([3], IPI_RESCHEDULE));
   // smp_cross_call: bit 2 set in core 3's mailbox 0; its IRQ pending bit 4.
   assert.equal(m.readl(LOCAL + LOCAL_MAILBOX0_CLR0 + 16 * 3), 1 << 2);
   assert.equal(m.readl(LOCAL + LOCAL_IRQ_PENDING0 + 4 * 3), 1 << 4);
   assert.equal(m.intr(3), true);
   m.run(50_000);
+  // do_handle_IPI() traces ipi_entry/ipi_exit with the IPI's name (include/trace/events/ipi.h)
+  const trace = m.kernel.trace.format(4);
+  assert.match(trace, /\[003\] .{5} +\d+\.\d+: ipi_entry: \(Rescheduling interrupts\)\n/);
+  assert.match(trace, /\[003\] .{5} +\d+\.\d+: ipi_exit: \(Rescheduling interrupts\)\n/);
   // The IPI chip's ack cleared the mailbox bit; handle_percpu_devid_irq counted it on CPU 3.
   assert.equal(m.readl(LOCAL + LOCAL_MAILBOX0_CLR0 + 16 * 3), 0);
   assert.equal(m.intr(3), false);

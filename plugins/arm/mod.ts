@@ -20,6 +20,7 @@ import { serviceKey } from "../../core/bus.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import { type Kernel, kernel } from "../../core/kernel.ts";
 import type { Plugin } from "../../core/plugin.ts";
+import { defineTraceEvent } from "../../core/trace.ts";
 import {
   EBUSY,
   EINVAL,
@@ -74,6 +75,19 @@ export const IPI_TYPES: readonly string[] = [
   "IRQ work interrupts",
   "completion interrupts",
 ];
+
+/** ipi:ipi_entry — `(%s)` with the IPI's name (include/trace/events/ipi.h). */
+export const ipi_entry = defineTraceEvent<{ reason: string }>(
+  "ipi",
+  "ipi_entry",
+  (a) => `(${a.reason})`,
+);
+/** ipi:ipi_exit — `(%s)`. */
+export const ipi_exit = defineTraceEvent<{ reason: string }>(
+  "ipi",
+  "ipi_exit",
+  (a) => `(${a.reason})`,
+);
 
 /**
  * A chained flow handler (or the root `handle_arch_irq`), as a resumable
@@ -529,12 +543,16 @@ class ArmImpl implements ArmArch {
    */
   readonly ipi_handler = (irq: number, _dev_id: unknown): number => {
     const ipinr = irq - this.ipiBase;
-    const cpu = this.kernel.thisCpu();
+    const k = this.kernel;
+    const cpu = k.thisCpu();
+    const traced = ipinr < NR_IPI && k.trace.enabled;
+    if (traced) k.traceEvent(ipi_entry, { reason: IPI_TYPES[ipinr] }, cpu);
     const h = this.ipiHandlers[ipinr];
     if (h) h(cpu);
     else if (ipinr >= NR_IPI) {
-      this.kernel.printk(2, `CPU${cpu.id}: Unknown IPI message 0x${ipinr.toString(16)}`);
+      k.printk(2, `CPU${cpu.id}: Unknown IPI message 0x${ipinr.toString(16)}`);
     }
+    if (traced) k.traceEvent(ipi_exit, { reason: IPI_TYPES[ipinr] }, cpu);
     return 1; // IRQ_HANDLED
   };
 
