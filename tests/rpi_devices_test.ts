@@ -45,6 +45,7 @@ Deno.test("smsc95xx burst: frames complete per microframe, NET_RX runs once per 
   eth.burst(10, 100, 1_000_010_000);
   m.run(1_100_000_000);
   assert.equal(eth.frames, 10);
+  assert.equal(eth.processed, 10, "net_rx_action took every queued frame");
   const row = m.proc("/proc/softirqs")!.split("\n").find((l) => l.includes("NET_RX:"))!;
   assert.equal(row, "      NET_RX:          8          0          0          0");
 });

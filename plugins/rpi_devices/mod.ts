@@ -56,9 +56,12 @@ export function rpi_devices(options: Partial<Options> = {}): Plugin {
     name: "rpi_devices",
     requires: ["arm", "genirq"],
     setup(ctx) {
-      for (const kind of [buttonKind, ledKind, dwcOtgKind, usbKbdKind, smsc95xxKind, pl011Kind]) {
-        ctx.defineDevice(kind as never);
-      }
+      ctx.defineDevice(buttonKind);
+      ctx.defineDevice(ledKind);
+      ctx.defineDevice(dwcOtgKind);
+      ctx.defineDevice(usbKbdKind);
+      ctx.defineDevice(smsc95xxKind);
+      ctx.defineDevice(pl011Kind);
       ctx.defineDevice(sysTimerKind);
       if (!opts.drivers) return;
       const k = ctx.kernel;
@@ -97,16 +100,21 @@ function probe(k: Kernel): void {
     }
   }
   const softirq = k.bus.tryGet(SoftirqKey);
-  for (const d of k.devices.values()) {
-    if (!(d instanceof Smsc95xx)) continue;
-    // usbnet rx_complete() -> the frame queued for NET_RX (net_dev_init opened it).
-    if (softirq) {
-      let processed = 0;
-      softirq.open_softirq(NET_RX_SOFTIRQ, () => {
-        processed++;
-      });
-      d.onFrame = () => softirq.raise_softirq(NET_RX_SOFTIRQ);
-      void processed;
-    }
+  const nics = [...k.devices.values()].filter((d) => d instanceof Smsc95xx) as Smsc95xx[];
+  if (!softirq || !nics.length) return;
+  // net_dev_init(): open_softirq(NET_RX_SOFTIRQ, net_rx_action). The
+  // backlog is per CPU; net_rx_action() takes what this CPU queued.
+  const backlog = new Array(k.cpus.length).fill(0);
+  softirq.open_softirq(NET_RX_SOFTIRQ, function net_rx_action() {
+    const cpu = k.thisCpu().id;
+    for (const nic of nics) nic.processed += backlog[cpu];
+    backlog[cpu] = 0;
+  });
+  for (const nic of nics) {
+    // usbnet rx_complete() (interrupt context) -> netif_rx(): queue, raise NET_RX.
+    nic.onFrame = () => {
+      backlog[k.thisCpu().id]++;
+      softirq.raise_softirq(NET_RX_SOFTIRQ);
+    };
   }
 }

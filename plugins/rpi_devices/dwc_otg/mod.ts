@@ -245,6 +245,8 @@ export class Smsc95xx implements Device {
   readonly stimuli: Readonly<Record<string, StimulusKind<unknown>>>;
   /** Frames delivered to the driver. */
   frames = 0;
+  /** Frames the network stack took from the backlog (net_rx_action). */
+  processed = 0;
   /** Called in interrupt context per frame (the driver's rx_complete). */
   onFrame: (() => void) | undefined;
 
