@@ -19,8 +19,11 @@ import type { BodyGenerator } from "./body.ts";
 /** Scheduling policy. */
 export type Policy = "normal" | "fifo" | "rr" | "idle";
 
-/** Task states as `ps` and sched_switch print them. */
-export type TaskState = "R" | "S" | "D" | "I" | "X";
+/**
+ * Task states as `ps` and sched_switch print them; `t` is TASK_TRACED, a
+ * tracee stopped for its tracer (fs/proc/array.c "t (tracing stop)").
+ */
+export type TaskState = "R" | "S" | "D" | "I" | "t" | "X";
 
 // kernel/sched/core.c sched_prio_to_weight[]
 // deno-fmt-ignore
@@ -56,6 +59,8 @@ export interface TaskOptions {
   cpusAllowed?: number[];
   /** Kernel thread (true) or user task (false). */
   kthread?: boolean;
+  /** An explicit pid: 1 for init. Default: the next free pid from 2. */
+  pid?: number;
   /** Start runnable (default) or asleep until woken (kthread_create without wake_up). */
   start?: "runnable" | "sleeping";
 }
@@ -129,7 +134,8 @@ export type ReschedIpi = (from: Cpu, to: Cpu) => void;
 /** The scheduler of one machine. */
 export class Scheduler {
   readonly tasks: Task[] = [];
-  #nextPid = 1;
+  /** Pid 1 is init's (is_global_init); every other task takes the next free one from 2. */
+  #nextPid = 2;
   #rq: Task[][] = [];
   #minVruntime: number[] = [];
   /** Hooks (tracepoints and plugins): called on each context switch and wake-up. */
@@ -159,8 +165,11 @@ export class Scheduler {
     if (cpuId < 0 || cpuId >= k.cpus.length) {
       throw new RangeError(`Cannot create task ${opts.comm} on CPU ${cpuId}: no such CPU`);
     }
+    if (opts.pid !== undefined && this.tasks.some((x) => x.pid === opts.pid && x.state !== "X")) {
+      throw new RangeError(`Cannot create task ${opts.comm} as pid ${opts.pid}: the pid is in use`);
+    }
     const t = new Task(
-      this.#nextPid++,
+      opts.pid ?? this.#nextPid++,
       opts.comm.slice(0, 15), // TASK_COMM_LEN 16
       opts.policy ?? "normal",
       opts.nice ?? 0,

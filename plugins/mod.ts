@@ -15,6 +15,7 @@ import { rpi_devices } from "./rpi_devices/mod.ts";
 import { genirq } from "./genirq/mod.ts";
 import { i8259 } from "./i8259/mod.ts";
 import { softirq } from "./softirq/mod.ts";
+import { tasklet } from "./tasklet/mod.ts";
 import { x86 } from "./x86/mod.ts";
 
 /** Built-in plugin factories by name. */
@@ -28,5 +29,6 @@ export const builtinPlugins: PluginRegistry = {
   genirq,
   i8259,
   softirq,
+  tasklet,
   x86,
 } as PluginRegistry;

@@ -7,6 +7,9 @@
  * In PIC mode the vector comes from an interrupt-acknowledge cycle of the
  * device driving the CPU's INTR pin (the master i8259).
  *
+ * Exceptions 0–31 and user mode (the `traps:` lines, signals, ioperm) are
+ * in traps.ts.
+ *
  * @module
  */
 
@@ -17,6 +20,9 @@ import type { Kernel } from "../../core/kernel.ts";
 import type { InputPin } from "../../core/line.ts";
 import { hasInta, type InterruptAcknowledge, type Plugin } from "../../core/plugin.ts";
 import { type GenIrq, GenIrqKey } from "../genirq/genirq.ts";
+import { setupTraps } from "./traps.ts";
+
+export * from "./traps.ts";
 
 // arch/x86/include/asm/irq_vectors.h
 export const NMI_VECTOR = 0x02;
@@ -268,6 +274,7 @@ export function x86(options: Partial<Options> = {}): Plugin {
       impl.gi = k.bus.get(GenIrqKey);
       for (const cpu of k.cpus) cpu.arch = { irqEntry: (c, level) => impl.entry(c, level) };
       impl.gi.archShowInterrupts = (prec) => impl.showInterrupts(prec);
+      setupTraps(k, impl.irqStat); // exceptions 0-31 and user mode (traps.ts)
       impl.gi.archAckBadIrq = (irq) =>
         k.printk(3, `unexpected IRQ trap at vector ${irq.toString(16).padStart(2, "0")}`);
       // arch_probe_nr_irqs() (arch/x86/kernel/apic/vector.c):
