@@ -18,7 +18,7 @@
 
 import { serviceKey } from "../../core/bus.ts";
 import { type Kernel, kernel } from "../../core/kernel.ts";
-import { EBUSY, EINVAL, EIO, ENOTSUPP } from "../genirq/mod.ts";
+import { EBUSY, EINVAL, ENOTSUPP } from "../genirq/mod.ts";
 
 /** ARCH_NR_GPIOS of a 6.1 kernel (asm-generic/gpio.h): legacy numbers are below it. */
 export const ARCH_NR_GPIOS = 512;
@@ -107,12 +107,15 @@ export function gpio_is_valid(number: number): boolean {
 
 /**
  * gpio_request(gpio, label): 0; -EPROBE_DEFER for a valid number no chip
- * has; -EINVAL for an invalid one; -EBUSY when already requested.
+ * has; -EBUSY when already requested. A number past ARCH_NR_GPIOS has no
+ * descriptor and gpiod_request(NULL) answers 0: VALIDATE_DESC() lets a NULL
+ * descriptor through as an optional GPIO (drivers/gpio/gpiolib.c
+ * validate_desc()), so the kernel itself reports success.
  */
 export function gpio_request(gpio: number, label: string): number {
   const d = lib().toDesc(gpio);
   // "Compatibility: assume unavailable "valid" GPIOs will appear later"
-  if (!d) return gpio_is_valid(gpio) ? -EPROBE_DEFER : -EINVAL;
+  if (!d) return gpio_is_valid(gpio) ? -EPROBE_DEFER : 0;
   if (d.flags & FLAG_REQUESTED) return -EBUSY;
   d.flags |= FLAG_REQUESTED;
   d.label = label;
@@ -131,32 +134,24 @@ export function gpio_free(gpio: number): void {
   d.label = undefined;
 }
 
-/** gpio_direction_input(gpio): 0 or a negative errno. */
+/** gpio_direction_input(gpio): 0 or a negative errno (0 for no descriptor: VALIDATE_DESC). */
 export function gpio_direction_input(gpio: number): number {
   const d = lib().toDesc(gpio);
-  if (!d) return -EINVAL; // VALIDATE_DESC
+  if (!d) return 0; // VALIDATE_DESC: a NULL descriptor is an optional GPIO
   const r = d.chip.direction_input(d.offset);
   if (r === 0) d.flags &= ~FLAG_IS_OUT;
   return r;
 }
 
 /**
- * gpio_direction_output(gpio, value): -EIO for a line used as an IRQ
- * ("tried to set a GPIO tied to an IRQ as output"), else the chip's answer.
+ * gpio_direction_output(gpio, value) -> gpiod_direction_output_raw(): the
+ * chip's answer. Unlike gpiod_direction_output(), the raw variant the
+ * legacy API uses does not refuse a line used as an IRQ: the pad simply
+ * becomes an output (include/linux/gpio.h, 6.1).
  */
 export function gpio_direction_output(gpio: number, value: number): number {
-  const l = lib();
-  const d = l.toDesc(gpio);
-  if (!d) return -EINVAL;
-  if (d.flags & FLAG_USED_AS_IRQ) {
-    l.kernel.printk(
-      3,
-      `gpio-${gpio} (${
-        d.label ?? "?"
-      }): gpiod_direction_output: tried to set a GPIO tied to an IRQ as output`,
-    );
-    return -EIO;
-  }
+  const d = lib().toDesc(gpio);
+  if (!d) return 0; // VALIDATE_DESC
   const r = d.chip.direction_output(d.offset, value ? 1 : 0);
   if (r === 0) d.flags |= FLAG_IS_OUT;
   return r;
@@ -181,11 +176,11 @@ export function gpio_set_value(gpio: number, value: number): void {
  */
 export function gpio_set_debounce(gpio: number, debounce: number): number {
   const d = lib().toDesc(gpio);
-  if (!d) return -EINVAL;
+  if (!d) return 0; // VALIDATE_DESC
   return d.chip.set_config(d.offset, PIN_CONFIG_INPUT_DEBOUNCE, debounce);
 }
 
-/** gpio_to_irq(gpio): the Linux IRQ (mapping it on first use), or a negative errno. */
+/** gpio_to_irq(gpio): the Linux IRQ (mapping it on first use), or -EINVAL without a descriptor. */
 export function gpio_to_irq(gpio: number): number {
   const d = lib().toDesc(gpio);
   if (!d) return -EINVAL;
