@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { Machine } from "../runner/machine.ts";
-import type { Pl011, Smsc95xx, UsbKeyboard } from "../plugins/rpi_devices/mod.ts";
+import fc from "fast-check";
+import { testKernel } from "./helpers.ts";
+import {
+  type Pl011,
+  PushButton,
+  type Smsc95xx,
+  type UsbKeyboard,
+} from "../plugins/rpi_devices/mod.ts";
 
 Deno.test("pl011 receive: 12 characters make a trigger-level and a timeout interrupt", async () => {
   // Linux sets the RX FIFO level to half (8 of 16). At 115200 baud a
@@ -48,4 +55,34 @@ Deno.test("smsc95xx burst: frames complete per microframe, NET_RX runs once per 
   assert.equal(eth.processed, 10, "net_rx_action took every queued frame");
   const row = m.proc("/proc/softirqs")!.split("\n").find((l) => l.includes("NET_RX:"))!;
   assert.equal(row, "      NET_RX:          8          0          0          0");
+});
+
+Deno.test("push_button: a press makes bounce_edges falling edges, a release 1 + bounce_edges, inside the window", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 1_000_000 }),
+      fc.integer({ min: 0, max: 20 }),
+      fc.integer({ min: 50, max: 5000 }),
+      (seed, n, us) => {
+        const k = testKernel(1, {}, {}, seed);
+        const b = new PushButton(k, "b", { bounce_edges: n, bounce_us: us });
+        b.change(true, 1_000_000);
+        b.change(false, 100_000_000);
+        k.runUntil(200_000_000);
+        // a falling edge: the contact opens after being closed
+        const falls = (from: number, to: number) =>
+          b.history.filter(([t, l], i) => t >= from && t < to && !l && i > 0 && b.history[i - 1][1])
+            .length;
+        assert.equal(falls(0, 50_000_000), n, "press");
+        assert.equal(falls(50_000_000, 200_000_000), 1 + n, "release");
+        // every toggle within bounce_us of its change; ends closed, then open
+        for (const [t] of b.history) {
+          const base = t < 50_000_000 ? 1_000_000 : 100_000_000;
+          assert.ok(t - base <= us * 1000 + 2 * n, `toggle at +${t - base} ns`);
+        }
+        assert.equal(b.out.level, false);
+      },
+    ),
+    { numRuns: 100 },
+  );
 });
