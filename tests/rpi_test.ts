@@ -644,3 +644,24 @@ Deno.test("level-high GPIO: a plain handler storms while the button is held, ONE
   // done; by then the button is released: one interrupt.
   assert.equal(await hold(true), 1);
 });
+
+Deno.test("button_led: bounce toggles the LED five times; a 50 ms software debounce keeps two", async () => {
+  // Five falling edges (press: +100, +300 µs; release: 0, +200, +400 µs).
+  // Undebounced: five toggles, the LED lit three times and left on.
+  const r = await runScenario("machines/rpi.yaml", { scenario: "scenarios/button_led.yaml" });
+  assert.deepEqual(r.failures, []);
+  const led = r.kernel.devices.get("led") as Led;
+  assert.equal(led.flashes, 3);
+  assert.equal(led.lit, true);
+  // debounce_ms 50 = 5 jiffies: the edge at 500.1 ms (jiffies 50) is taken,
+  // 500.3 ms (still 50) dropped, 800.0 ms (80) taken, 800.2/800.4 dropped.
+  const d = await runScenario("machines/rpi.yaml", {
+    scenario: "tests/fixtures/rpi_button_led_debounced.yaml",
+  });
+  const dl = d.kernel.devices.get("led") as Led;
+  assert.equal(dl.flashes, 1);
+  assert.equal(dl.lit, false);
+  assertLine(d.dmesg, "[    1.000015] button_led: 2 toggles, LED off");
+  // every edge is still an interrupt
+  assert.ok(row(d.interrupts, 126).startsWith("126:          5 "), row(d.interrupts, 126));
+});
