@@ -41,3 +41,8 @@ export {
   gpio_set_value,
   gpio_to_irq,
 } from "./plugins/bcm2835_gpio/mod.ts";
+export { readView, viewPaths } from "./runner/views.ts";
+export type { ViewMachine } from "./runner/views.ts";
+export { PerfettoRecorder } from "./runner/perfetto.ts";
+export { formatLatencyHist, formatLatencyTop, LatencyRecorder } from "./runner/latency.ts";
+export type { LatencyReport } from "./runner/latency.ts";

@@ -199,6 +199,8 @@ export class Cpu {
   /** irq_enter(): count the hardirq level. Runs in interrupt context. */
   irqEnter(): void {
     this.preemptCount += HARDIRQ_OFFSET;
+    const k = this.kernel;
+    if (k.trace.enabled) k.trace.irqContext(this.id, true, k.now);
   }
 
   /**
@@ -208,6 +210,8 @@ export class Cpu {
    */
   irqExit(): Body | undefined {
     this.preemptCount -= HARDIRQ_OFFSET;
+    const k = this.kernel;
+    if (k.trace.enabled) k.trace.irqContext(this.id, false, k.now);
     const hooks = this.kernel.softirqHooks;
     if (hooks && !this.inInterrupt() && hooks.pending(this)) return hooks.onIrqExit(this);
     return undefined;

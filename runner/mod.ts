@@ -45,6 +45,17 @@ export interface RunOptions {
   durationMs?: number;
   /** Plugin registry (default: the built-in plugins). */
   registry?: PluginRegistry;
+  /** Unload the modules at the end (default: the scenario's `unload`). */
+  unload?: boolean;
+  /** Called once the machine is built, before anything runs (attach trace sinks here). */
+  onStart?: (k: Kernel) => void;
+  /**
+   * Run the scenario's duration in steps of this many ns, calling `onStep`
+   * after each (progress, `watch`). The result is the same as one run.
+   */
+  stepNs?: number;
+  /** Called after each step with the simulated time reached and the end. */
+  onStep?: (k: Kernel, nowNs: number, endNs: number) => void | Promise<void>;
 }
 
 /** What a run produced. */
@@ -280,6 +291,7 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
   if (errors.length) throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
   for (const s of stimuli) s();
   const programs: JobResult[] = [];
+  opts.onStart?.(k);
 
   const shell: string[] = [];
   const loaded: KernelModule[] = [];
@@ -306,9 +318,15 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
   });
   for (const cpu of k.cpus) cpu.start();
   const end = Math.round((opts.durationMs ?? sspec.duration_ms) * 1e6);
-  k.runUntil(end);
+  if (opts.stepNs && opts.stepNs > 0) {
+    for (let t = Math.min(end, opts.stepNs);; t = Math.min(end, t + opts.stepNs)) {
+      k.runUntil(t);
+      await opts.onStep?.(k, t, end);
+      if (t >= end || k.halted) break;
+    }
+  } else k.runUntil(end);
   const gi = k.procfs.read("/proc/interrupts") ?? "";
-  if (sspec.unload && !k.halted) {
+  if ((opts.unload ?? sspec.unload) && !k.halted) {
     k.sched.create({
       comm: "rmmod",
       kthread: false,

@@ -244,7 +244,7 @@ Deno.test("/api/trace returns kernel trace lines after a cursor with the next cu
   assert.equal(t.more, true);
   assert.equal(
     t.lines[0],
-    "       swapper/0-0       [000] d.h..     0.000001: irq_handler_entry: irq=0 name=timer",
+    "          <idle>-0       [000] d.h1.     0.000001: irq_handler_entry: irq=0 name=timer",
   );
   assert.match(t.lines[1], /irq_handler_exit: irq=0 ret=handled$/);
   r = await app.request("/api/trace?cursor=48");
@@ -252,8 +252,9 @@ Deno.test("/api/trace returns kernel trace lines after a cursor with the next cu
   assert.equal(t.cursor, 50);
   assert.equal(t.more, false);
   assert.equal(t.lines.length, 2);
-  // the 25th tick (n = 24): 114553 clocks = 96.006309 ms, + 1.2 us = 96.007509 ms: 0.096007 s
-  assert.match(t.lines[0], / 0\.096007: irq_handler_entry: irq=0 name=timer$/);
+  // the 25th tick (n = 24): 114553 clocks = 96.006309 ms, + 1.2 us = 96.007509 ms, which
+  // ns2usecs() rounds to the nearest µs (nsec += 500): 0.096008 s
+  assert.match(t.lines[0], / 0\.096008: irq_handler_entry: irq=0 name=timer$/);
   r = await app.request("/api/trace?cursor=50");
   assert.deepEqual(await r.json(), { cursor: 50, lost: 0, more: false, lines: [] });
 });

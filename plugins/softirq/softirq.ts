@@ -125,6 +125,15 @@ export const softirq_exit = defineTraceEvent<SoftirqTraceArgs>(
   softirqFormat,
 );
 
+/** Name of the per-CPU counter of pending vectors the timeline draws. */
+export const PENDING_COUNTER = "pending softirqs";
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v; v &= v - 1) n++;
+  return n;
+}
+
 /** Service key of the softirq layer. */
 export const SoftirqKey = serviceKey<Softirq>("softirq");
 
@@ -235,8 +244,14 @@ export class Softirq implements SoftirqHooks {
   __raise_softirq_irqoff(nr: number, cpu: Cpu = this.kernel.thisCpu()): void {
     this.#checkNr(nr, "__raise_softirq_irqoff");
     const k = this.kernel;
-    if (k.trace.enabled) k.traceEvent(softirq_raise, { vec: nr, name: this.names[nr] }, cpu);
-    this.pendingMask[cpu.id] |= 1 << nr;
+    const was = this.pendingMask[cpu.id];
+    this.pendingMask[cpu.id] = was | (1 << nr);
+    if (k.trace.enabled) {
+      k.traceEvent(softirq_raise, { vec: nr, name: this.names[nr] }, cpu);
+      // timeline: the raise that made the vector pending starts an arrow to its entry
+      if (!(was & (1 << nr))) k.traceFlow("softirq", `${cpu.id}:${nr}`, "start", cpu);
+      k.traceCounter(PENDING_COUNTER, popcount(this.pendingMask[cpu.id]), cpu.id);
+    }
   }
 
   /**
@@ -546,6 +561,7 @@ export class DoSoftirq implements Body {
         }
         case RESTART:
           s.pendingMask[cpu.id] = 0; // set_softirq_pending(0)
+          if (k.trace.enabled) k.traceCounter(PENDING_COUNTER, 0, cpu.id);
           cpu.irqsDisabled = false; // local_irq_enable(): a pending irq is taken next boundary
           this.#phase = NEXT;
           return 0;
@@ -560,7 +576,10 @@ export class DoSoftirq implements Body {
           this.#vec = vec;
           this.#prevCount = cpu.preemptCount;
           s.counts[cpu.id][vec]++; // kstat_incr_softirqs_this_cpu()
-          if (k.trace.enabled) k.traceEvent(softirq_entry, { vec, name: s.names[vec] }, cpu);
+          if (k.trace.enabled) {
+            k.traceEvent(softirq_entry, { vec, name: s.names[vec] }, cpu);
+            k.traceFlow("softirq", `${cpu.id}:${vec}`, "end", cpu);
+          }
           this.#phase = ACTION_EXIT;
           const h = s.vec[vec];
           if (!h) {

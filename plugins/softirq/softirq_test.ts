@@ -86,6 +86,8 @@ Deno.test("softirq provides SoftirqHooks on the bus and on the kernel", () => {
 });
 
 Deno.test("raise_softirq from a hardirq runs the action at irq_exit in ..s.. context", () => {
+  // (the trace lines show ..s1. and d.h1.: served from the idle task, which
+  // runs with preemption disabled — see Kernel.traceEvent)
   const { b } = bench();
   const seen: Seen[] = [];
   record(b, NET_RX_SOFTIRQ, "NET_RX", seen);
@@ -103,9 +105,9 @@ Deno.test("raise_softirq from a hardirq runs the action at irq_exit in ..s.. con
     at: 1000,
   }]);
   assert.deepEqual(traceLines(b, "softirq"), [
-    "       swapper/0-0       [000] d.h..     0.000000: softirq_raise: vec=3 [action=NET_RX]",
-    "       swapper/0-0       [000] ..s..     0.000001: softirq_entry: vec=3 [action=NET_RX]",
-    "       swapper/0-0       [000] ..s..     0.000002: softirq_exit: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] d.h1.     0.000000: softirq_raise: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] ..s1.     0.000001: softirq_entry: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] ..s1.     0.000002: softirq_exit: vec=3 [action=NET_RX]",
   ]);
   assert.equal(b.call(() => local_softirq_pending()), 0);
   assert.equal(b.k.cpus[0].preemptCount, 0);
@@ -354,7 +356,7 @@ Deno.test("softirq_register_vector inserts MY before RCU and /proc/softirqs show
   b.run(100_000);
   assert.equal(seen.length, 1);
   assert.deepEqual(traceLines(b, "softirq_entry"), [
-    "       swapper/0-0       [000] ..s..     0.000001: softirq_entry: vec=9 [action=MY]",
+    "          <idle>-0       [000] ..s1.     0.000001: softirq_entry: vec=9 [action=MY]",
   ]);
   assert.equal(
     b.k.procfs.read("/proc/softirqs"),

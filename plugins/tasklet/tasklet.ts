@@ -191,12 +191,14 @@ export const tasklet_entry = defineTraceEvent<TaskletTraceArgs>(
   "irq",
   "tasklet_entry",
   taskletFormat,
+  { versions: ["6.6"] },
 );
 /** irq:tasklet_exit (6.6 only). */
 export const tasklet_exit = defineTraceEvent<TaskletTraceArgs>(
   "irq",
   "tasklet_exit",
   taskletFormat,
+  { versions: ["6.6"] },
 );
 
 /** Service key of the tasklet layer. */

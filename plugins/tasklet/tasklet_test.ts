@@ -407,8 +407,8 @@ Deno.test("tasklet_entry/exit do not exist in 6.1 and print tasklet=%ps function
   assert.deepEqual(taskletTrace("6.1"), []);
   // handler 1000 ns, callback handler_ns 1000: entry at 1 µs, exit at 2 µs
   assert.deepEqual(taskletTrace("6.6"), [
-    "       swapper/0-0       [000] ..s..     0.000001: tasklet_entry: tasklet=my_tasklet function=my_cb",
-    "       swapper/0-0       [000] ..s..     0.000002: tasklet_exit: tasklet=my_tasklet function=my_cb",
+    "          <idle>-0       [000] ..s1.     0.000001: tasklet_entry: tasklet=my_tasklet function=my_cb",
+    "          <idle>-0       [000] ..s1.     0.000002: tasklet_exit: tasklet=my_tasklet function=my_cb",
   ]);
 });
 
