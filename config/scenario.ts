@@ -108,10 +108,11 @@ const softirqExpectation = z.object({
 const expectSchema = z.object({
   exit_code: z.int().optional().describe("Exit code of the run."),
   dmesg: z.array(z.string()).optional().describe(
-    "Text that must appear in the kernel log, in this order (each matches part of one line).",
+    "Text that must appear in the kernel log, in this order (each matches part of one line " +
+      'as dmesg prints it, timestamp included: "[    0.101008] my_handler" pins the time).',
   ),
   dmesg_absent: z.array(z.string()).optional().describe(
-    "Text that must not appear in any line of the kernel log.",
+    "Text that must not appear in any line of the kernel log (timestamp included, as in dmesg).",
   ),
   shell: z.array(z.string()).optional().describe(
     "Text that must appear in the shell transcript (programs' output, bash's reports, $?), " +
