@@ -136,6 +136,10 @@ export const scenarioSchema = z.object({
   roles: z.array(z.string().regex(NAME_PATTERN)).optional().describe(
     "Roles the modules use besides those of the stimuli (the machine must bind them).",
   ),
+  machines: z.array(z.string().min(1)).min(1).optional().describe(
+    "Machines (by name) the scenario is written for, when its expectations pin what only " +
+      "they give (times, counts, IRQ layout); default: every machine with its arch and roles.",
+  ),
   modules: z.array(moduleSchema).default([]).describe(
     "Kernel modules to load (insmod) at boot, in order.",
   ),

@@ -38,10 +38,17 @@ export function machines(dir = "machines"): Promise<Entry<MachineSpec>[]> {
   return load(dir, (t, f) => loadMachineSpec(t, f).spec);
 }
 
-/** Why machine `m` cannot run scenario `s`, or undefined when it can. */
+/**
+ * Why machine `m` cannot run scenario `s`, or undefined when it can: its
+ * arch, the scenario's `machines:` list, and a device for every role.
+ */
 export function cannotRun(s: ScenarioSpec, m: MachineSpec): string | undefined {
   if (s.arch && !s.arch.includes(m.arch)) {
     return `it is ${m.arch}; the scenario needs ${s.arch.join(" or ")}`;
+  }
+  if (s.machines && !s.machines.includes(m.name)) {
+    return `the scenario is written for ${s.machines.join(", ")} (its expectations pin times, ` +
+      `counts or IRQ numbers of ${s.machines.length > 1 ? "those machines" : "that machine"})`;
   }
   const roles = new Set(Object.keys(m.roles ?? {}));
   const need = [...new Set([...s.stimuli.map((x) => x.role), ...(s.roles ?? [])])];
