@@ -8,6 +8,7 @@
  * - `none`: the primary handler returns IRQ_NONE, so the thread created for
  *   thread_fn never runs — only IRQ_WAKE_THREAD wakes it
  *   (kernel/irq/handle.c __handle_irq_event_percpu);
+ * - `handled` (lab addition): IRQ_HANDLED does not wake it either;
  * - `wake`: the primary returns IRQ_WAKE_THREAD and print_context() shows
  *   interrupt context there and process context in the thread, whose
  *   current is the irq thread `irq/12-my_interrupt`;
@@ -21,6 +22,7 @@ import {
   dump_stack,
   free_irq,
   in_interrupt,
+  IRQ_HANDLED,
   IRQ_NONE,
   IRQ_WAKE_THREAD,
   IRQF_SHARED,
@@ -53,6 +55,7 @@ function print_context(): void {
 function my_interrupt(_irq: number, _dev_id: unknown): irqreturn_t {
   pr_info("%s\n", "my_interrupt");
   if (variant === "none") return IRQ_NONE;
+  if (variant === "handled") return IRQ_HANDLED; /* lab: the same with IRQ_HANDLED */
   if (variant === "wake") print_context();
   return IRQ_WAKE_THREAD;
 }
