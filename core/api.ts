@@ -467,8 +467,11 @@ export function might_sleep(file = "irqlab-module.c", line = 0): void {
 
 /** A kmalloc()ed block: its size and bytes (the model keeps no heap addresses). */
 export interface KmallocBlock {
+  /** Bytes asked for. */
   readonly size: number;
+  /** The memory (zeroed). */
   readonly data: Uint8Array;
+  /** Set by kfree(). */
   freed: boolean;
 }
 
