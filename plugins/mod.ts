@@ -9,6 +9,8 @@ import type { PluginRegistry } from "../config/loader.ts";
 import { devices } from "./devices/mod.ts";
 import { genirq } from "./genirq/mod.ts";
 import { i8259 } from "./i8259/mod.ts";
+import { ioapic } from "./ioapic/mod.ts";
+import { lapic } from "./lapic/mod.ts";
 import { softirq } from "./softirq/mod.ts";
 import { x86 } from "./x86/mod.ts";
 
@@ -17,6 +19,8 @@ export const builtinPlugins: PluginRegistry = {
   devices,
   genirq,
   i8259,
+  ioapic,
+  lapic,
   softirq,
   x86,
 } as PluginRegistry;
