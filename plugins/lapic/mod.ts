@@ -22,7 +22,6 @@
  * @module
  */
 
-import { serviceKey } from "../../core/bus.ts";
 import { connect, type InputPin } from "../../core/line.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { outb_p } from "../../core/api.ts";
@@ -30,20 +29,14 @@ import { GenIrqKey } from "../genirq/genirq.ts";
 import { NMI_DONE, NMI_HANDLED, NMI_LOCAL, X86Key } from "../x86/mod.ts";
 import { APIC_DEFAULT_PHYS_BASE } from "./apic.ts";
 import { apic_eoi, lapicCalLoops, LinuxApic } from "./linux.ts";
-import { ApicSystem } from "./system.ts";
+import { ApicKey, ApicSystem, LinuxApicKey, VectorMatrixKey } from "./system.ts";
 import { VectorMatrix } from "./vector.ts";
 
 export * from "./apic.ts";
 export * from "./system.ts";
 export * from "./vector.ts";
 export * from "./linux.ts";
-
-/** Service key of the APIC bus (the LAPICs). */
-export const ApicKey = serviceKey<ApicSystem>("apic");
-/** Service key of Linux's LAPIC state (IPI queues, timer period, watchdog). */
-export const LinuxApicKey = serviceKey<LinuxApic>("linux-apic");
-/** Service key of the vector matrix. */
-export const VectorMatrixKey = serviceKey<VectorMatrix>("vector-matrix");
+export * from "./api.ts";
 
 /** Options of the `lapic` plugin. */
 export interface Options {

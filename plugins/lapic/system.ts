@@ -8,6 +8,9 @@
 
 import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
+import { serviceKey } from "../../core/bus.ts";
+import type { LinuxApic } from "./linux.ts";
+import type { VectorMatrix } from "./vector.ts";
 import {
   APIC_DEST_ALLBUT,
   APIC_DEST_ALLINC,
@@ -124,3 +127,10 @@ export function onCpu<R>(k: Kernel, cpu: Cpu | number, fn: () => R): R {
     k.currentCpu = prev;
   }
 }
+
+/** Service key of the APIC bus (the LAPICs). */
+export const ApicKey = serviceKey<ApicSystem>("apic");
+/** Service key of Linux's LAPIC state (IPI queues, timer period, watchdog). */
+export const LinuxApicKey = serviceKey<LinuxApic>("linux-apic");
+/** Service key of the vector matrix. */
+export const VectorMatrixKey = serviceKey<VectorMatrix>("vector-matrix");
