@@ -11,6 +11,7 @@ import { genirq } from "./genirq/mod.ts";
 import { i8259 } from "./i8259/mod.ts";
 import { ioapic } from "./ioapic/mod.ts";
 import { lapic } from "./lapic/mod.ts";
+import { pci } from "./pci/mod.ts";
 import { softirq } from "./softirq/mod.ts";
 import { x86 } from "./x86/mod.ts";
 
@@ -21,6 +22,7 @@ export const builtinPlugins: PluginRegistry = {
   i8259,
   ioapic,
   lapic,
+  pci,
   softirq,
   x86,
 } as PluginRegistry;

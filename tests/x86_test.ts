@@ -228,6 +228,8 @@ Deno.test("keyboard_observer on x86.yaml: the golden /proc/interrupts", async ()
   //   allocator put the vector; two actions
   // - IRQ 9: the ACPI SCI, level: "-fasteoi"
   // - 4, 8, 12, 14, 15: requested, never fired
+  // - IRQ 19: the e1000 on PIRQD#, PCI level / active low: "-fasteoi", named
+  //   after its netdev; no frame received
   // - LOC: the LAPIC timers, started at 104 ms, expire every 4 ms from 108 ms;
   //   the expiry at 2000 ms is counted after the 250 ns entry, past the end
   //   of the run: 108..1996 ms = (1996 - 108) / 4 + 1 = 473 per CPU
@@ -242,6 +244,7 @@ Deno.test("keyboard_observer on x86.yaml: the golden /proc/interrupts", async ()
     " 12:          0          0          0          0   IO-APIC  12-edge      i8042",
     " 14:          0          0          0          0   IO-APIC  14-edge      ata_piix",
     " 15:          0          0          0          0   IO-APIC  15-edge      ata_piix",
+    " 19:          0          0          0          0   IO-APIC  19-fasteoi   eth0",
     "NMI:          0          0          0          0   Non-maskable interrupts",
     "LOC:        473        473        473        473   Local timer interrupts",
     "SPU:          0          0          0          0   Spurious interrupts",
