@@ -121,3 +121,36 @@ Deno.test("echo 4 > /proc/irq/19/smp_affinity moves the NIC's interrupts to CPU 
   assert.equal(m.proc("/proc/irq/19/effective_affinity_list"), "2\n");
   assert.equal(m.proc("/proc/irq/19/smp_affinity_list"), "2\n");
 });
+
+Deno.test("an MSI NIC gets IRQ 24 on PCI-MSI with hwirq devid << 11, edge, and moves by smp_affinity", async () => {
+  const text = (await Deno.readTextFile(X86)).replace(
+    "bar0: 0xf7100000 }",
+    "bar0: 0xf7100000, msi: true }",
+  );
+  const { spec, source } = loadMachineSpec(text, "x86-msi.yaml");
+  const m = new Machine((await buildMachine(spec, source, builtinPlugins)).kernel);
+  const nic = m.kernel.devices.get("nic") as PciNic;
+  m.run(1_000_000);
+  nic.receive();
+  m.run(1_000_000);
+  const row = irqRow(m, 24);
+  // 00:19.0: devid = 0x19 << 3 = 200, hwirq = 200 << 11 = 409600; the first
+  // dynamic IRQ above the 24 IOAPIC GSIs; no INTx# line is used
+  assert.ok(row.endsWith("PCI-MSI 409600-edge      eth0"), row);
+  assert.equal(counts(row).reduce((a, b) => a + b), 1);
+  assert.equal(m.line("ioapic.pin19"), true, "INTx# stays deasserted under MSI");
+  assert.equal(irqRow(m, 19), undefined);
+  // the message carries the vector and the destination APIC ID of the effective CPU
+  const cpu = Number(m.proc("/proc/irq/24/effective_affinity_list"));
+  assert.equal((nic.msiAddress >>> 12) & 0xff, cpu);
+  assert.equal(m.write("/proc/irq/24/smp_affinity_list", "1"), 1);
+  nic.receive();
+  m.run(1_000_000);
+  nic.receive();
+  m.run(1_000_000);
+  // the first interrupt after the write still reached the old CPU and moved the vector
+  const c = counts(irqRow(m, 24));
+  assert.equal(c[1], cpu === 1 ? 3 : 1);
+  assert.equal(m.proc("/proc/irq/24/effective_affinity_list"), "1\n");
+  assert.equal((nic.msiAddress >>> 12) & 0xff, 1);
+});

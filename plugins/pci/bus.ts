@@ -98,6 +98,9 @@ export const pciNicOptions = z.object({
   ),
   int_pin: z.enum(["A", "B", "C", "D"]).default("A").describe("Interrupt pin register (INTx#)"),
   bar0: z.number().int().min(0).default(0xf7100000).describe("MMIO base of the registers"),
+  msi: z.boolean().default(false).describe(
+    "Has an MSI capability and the driver enables it (PCI-MSI edge interrupts instead of INTx#)",
+  ),
 }).strict();
 
 /** Validated options of a `pci_nic`. */
@@ -113,6 +116,15 @@ export class PciNic implements Device {
   ims = 0;
   /** Frames received (stimuli). */
   received = 0;
+  /** MSI capability: Message Address, Message Data, MSI Enable, the per-vector mask and pending bits. */
+  msiAddress = 0;
+  msiData = 0;
+  msiEnabled = false;
+  msiMasked = false;
+  msiPending = false;
+  /** Where a memory write to 0xFEExxxxx goes: the chipset turns it into an APIC message. */
+  msiWrite: (address: number, data: number) => void = () => {};
+  #asserted = false;
   readonly stimuli: Record<string, StimulusKind<unknown>>;
 
   constructor(readonly name: string, readonly options: PciNicOptions, readonly k: Kernel) {
@@ -151,9 +163,47 @@ export class PciNic implements Device {
     this.#update();
   }
 
-  /** The one writer of INTx#. */
+  /**
+   * The one writer of the interrupt: INTx# follows `ICR & IMS`; with MSI
+   * enabled INTx# stays deasserted and each new cause sends one message
+   * (held in the pending bit while the vector is masked).
+   */
   #update(): void {
-    this.intx.set((this.icr & this.ims) !== 0);
+    const want = (this.icr & this.ims) !== 0;
+    const rising = want && !this.#asserted;
+    this.#asserted = want;
+    if (!this.msiEnabled) {
+      this.intx.set(want);
+      return;
+    }
+    this.intx.set(false);
+    if (!rising) return;
+    if (this.msiMasked) this.msiPending = true;
+    else this.msiWrite(this.msiAddress, this.msiData);
+  }
+
+  /** Program the MSI capability (config space writes of pci_write_msi_msg / msi_set_enable). */
+  setMsi(address: number, data: number, enabled: boolean): void {
+    this.msiAddress = address >>> 0;
+    this.msiData = data & 0xffff;
+    this.msiEnabled = enabled;
+    this.#update();
+  }
+
+  /** The per-vector mask bit (Mask Bits register); unmasking sends a pending message. */
+  maskMsi(masked: boolean): void {
+    this.msiMasked = masked;
+    if (!masked && this.msiPending && this.msiEnabled) {
+      this.msiPending = false;
+      this.msiWrite(this.msiAddress, this.msiData);
+    }
+  }
+
+  /** PCI_DEVID(bus, devfn): bus << 8 | device << 3 | function. */
+  get devid(): number {
+    const [bus, rest] = this.options.bdf.split(":");
+    const [dev, fn] = rest.split(".");
+    return (parseInt(bus, 16) << 8) | (parseInt(dev, 16) << 3) | parseInt(fn, 16);
   }
 
   read(off: number): number {

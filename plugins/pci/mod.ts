@@ -29,9 +29,11 @@ import type { Plugin } from "../../core/plugin.ts";
 import { GenIrqKey } from "../genirq/genirq.ts";
 import { PciNic, pciNicKind, PirqRouter, pirqRouterKind } from "./bus.ts";
 import { type E1000Adapter, e1000Probe } from "./e1000.ts";
+import { pciEnableMsi } from "./msi.ts";
 
 export * from "./bus.ts";
 export * from "./e1000.ts";
+export * from "./msi.ts";
 
 /** Service key of the bound e1000 adapters, in probe order (eth0 first). */
 export const E1000Key = serviceKey<E1000Adapter[]>("e1000");
@@ -66,6 +68,14 @@ export function pciIrq(k: Kernel, nic: PciNic): number {
   return -1;
 }
 
+/** gsi_top: one past the highest IOAPIC GSI (the inputs genirq has mapped). */
+function gsiTop(k: Kernel): number {
+  const gi = k.bus.get(GenIrqKey);
+  let top = 16;
+  for (const irq of gi.inputIrq.values()) top = Math.max(top, irq + 1);
+  return top;
+}
+
 /** The pci plugin factory. */
 export function pci(options: Partial<Options> = {}): Plugin {
   const opts: Options = { ...defaults, ...options };
@@ -82,7 +92,9 @@ export function pci(options: Partial<Options> = {}): Plugin {
       k.bus.provide(E1000Key, adapters, "pci");
       for (const d of k.devices.values()) {
         if (!(d instanceof PciNic)) continue;
-        const irq = pciIrq(k, d);
+        // pci_alloc_irq_vectors(PCI_IRQ_MSI | PCI_IRQ_LEGACY): MSI when the
+        // function has it, else the INTx line from _PRT
+        const irq = d.options.msi ? pciEnableMsi(k, d, gsiTop(k)) : pciIrq(k, d);
         if (irq < 0) continue;
         adapters.push(e1000Probe(k, d, irq, `eth${adapters.length}`));
       }
