@@ -147,8 +147,10 @@ Deno.test("writing smp_affinity moves IRQ 1 at its next interrupt; effective_aff
   const type = (text: string, at: number) => kbd.stimuli!.type.apply({ text }, at);
   m.run(1_000_000);
   assert.equal(m.write("/proc/irq/1/smp_affinity", "4\n"), 2);
-  // no interrupt yet: still on CPU 3 (IRQD_SETAFFINITY_PENDING)
+  // no interrupt yet: still on CPU 3 (IRQD_SETAFFINITY_PENDING); smp_affinity
+  // already shows the pending mask (show_irq_affinity(), GENERIC_PENDING_IRQ)
   assert.equal(m.proc("/proc/irq/1/effective_affinity_list"), "3\n");
+  assert.equal(m.proc("/proc/irq/1/smp_affinity"), "4\n");
   type("a", k.now + 1_000_000); // make + break: two interrupts
   m.run(200_000_000);
   // the first interrupt still went to CPU 3 and moved the vector from its
@@ -273,4 +275,29 @@ Deno.test("x86.yaml runs are deterministic: same seed, same dmesg, interrupts an
   assert.equal(a.interrupts, b.interrupts);
   assert.ok(a.kernel.trace.entries().length > 0);
   assert.equal(a.kernel.trace.format(4), b.kernel.trace.format(4));
+});
+
+Deno.test("x86 machine files with a bad LAPIC option or CPU count fail with located errors", async () => {
+  const text = await Deno.readTextFile(X86);
+  const bad = async (t: string) => {
+    try {
+      const { spec, source } = loadMachineSpec(t, "bad.yaml");
+      await buildMachine(spec, source, builtinPlugins);
+    } catch (e) {
+      return String((e as Error).message ?? e);
+    }
+    return "loaded";
+  };
+  assert.match(
+    await bad(text.replace("bus_mhz: 100", "bus_mhz: 3")),
+    /bad\.yaml:\d+:\d+: .*bus_mhz must divide 1000 .*got 3/,
+  );
+  assert.match(
+    await bad(text.replace("count: 4,", "count: 257,")),
+    /bad\.yaml:\d+:\d+: .*cpus\.count/,
+  );
+  assert.match(
+    await bad(text.replace("watchdog_thresh: 10", "watchdog_thresh: -1")),
+    /watchdog_thresh must be 0\.\.60 s: got -1/,
+  );
 });

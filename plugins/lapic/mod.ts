@@ -89,6 +89,14 @@ export function lapic(options: Partial<Options> = {}): Plugin {
       x86.acknowledge = (cpu) => sys.lapics[cpu.id].inta();
       if (!opts.linux) return;
       x86.apicEoi = () => apic_eoi();
+      // ack_bad_irq(): "We _must_ ack these because every local APIC has only
+      // N irq slots per priority level" (arch/x86/kernel/irq.c)
+      const gi = k.bus.get(GenIrqKey);
+      const printBad = gi.archAckBadIrq;
+      gi.archAckBadIrq = (irq) => {
+        printBad?.(irq);
+        apic_eoi();
+      };
       const linux = new LinuxApic(k, sys, x86, opts.bus_mhz * 1e6, opts.watchdog_thresh);
       k.bus.provide(LinuxApicKey, linux, "lapic");
       for (const cpu of k.cpus) linux.setupLocalApic(cpu.id);
