@@ -12,12 +12,17 @@ import { builtinPlugins } from "../plugins/mod.ts";
 import { Machine } from "../runner/machine.ts";
 import { runScenario } from "../runner/mod.ts";
 import { IoApic } from "../plugins/ioapic/mod.ts";
+import { connect, InputPin, OutputPin } from "../core/line.ts";
 import {
   APIC_DEFAULT_PHYS_BASE,
+  APIC_DEST_SELF,
+  APIC_ICR,
   APIC_LVT0,
   APIC_LVT1,
   APIC_SPIV,
   APIC_TASKPRI,
+  apic_write,
+  ApicKey,
   flush_tlb_all,
   irq_work_queue,
   onCpu,
@@ -300,4 +305,38 @@ Deno.test("x86 machine files with a bad LAPIC option or CPU count fail with loca
     await bad(text.replace("watchdog_thresh: 10", "watchdog_thresh: -1")),
     /watchdog_thresh must be 0\.\.60 s: got -1/,
   );
+});
+
+Deno.test("an IPI with an illegal vector raises the sender's APIC error interrupt, counted in ERR", async () => {
+  const m = await Machine.load(X86);
+  onCpuThread(m, 1, "bad_ipi", function* () {
+    yield mdelay(1);
+    // vector 5 with fixed delivery: ESR "send illegal vector", then LVTERR (0xfe)
+    apic_write(APIC_ICR, APIC_DEST_SELF | 0x05);
+  });
+  m.run(5_000_000);
+  const text = m.proc("/proc/interrupts")!;
+  assert.match(text, /ERR:\s+1\n/);
+  // sysvec_error_interrupt() read the ESR: bit 5, send illegal vector
+  const lapic1 = m.kernel.bus.get(ApicKey).lapics[1];
+  assert.equal(lapic1.esr, 0x20);
+  assert.equal(lapic1.highestIsr, -1, "the error vector was acked");
+});
+
+Deno.test("an NMI on LINT1 reaches only the BSP (LVT1 NMI unmasked on CPU 0) and nobody claims it", async () => {
+  const m = await Machine.load(X86);
+  const button = new OutputPin("nmi_button.out");
+  connect(button, m.kernel.devices.get("lapic0")!.pins.get("lint1") as InputPin);
+  const other = new OutputPin("nmi_button2.out");
+  connect(other, m.kernel.devices.get("lapic1")!.pins.get("lint1") as InputPin);
+  m.run(1_000_000);
+  m.kernel.enter(() => {
+    button.pulse();
+    other.pulse(); // masked on APs
+  });
+  m.run(1_000_000);
+  assert.deepEqual(row(m.proc("/proc/interrupts")!, "NMI"), [1, 0, 0, 0]);
+  // default_do_nmi(): no NMI_LOCAL handler claimed it (the PMI handler saw no overflow)
+  assert.match(m.kernel.log.dmesg(), /Uhhuh\. NMI received for unknown reason 00 on CPU 0\./);
+  assert.match(m.kernel.log.dmesg(), /Dazed and confused, but trying to continue/);
 });
