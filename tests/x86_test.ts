@@ -78,6 +78,7 @@ Deno.test("x86.yaml boots with the 8259 pair masked and every LAPIC set up as se
 Deno.test("x86.yaml: the i8042 line reaches the IOAPIC, which sends vector 0x21 to CPU 3's LAPIC", async () => {
   const m = await Machine.load(X86);
   const io = m.kernel.devices.get("ioapic") as IoApic;
+  io.record = true;
   const before = io.messages.length;
   m.setLine("keyboard.irq1", true);
   const msg = io.messages[before];

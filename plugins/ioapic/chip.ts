@@ -82,12 +82,30 @@ export class IoApic implements Device {
   arb: number;
   readonly rteLow = new Uint32Array(IO_APIC_PINS).fill(IO_APIC_REDIR_MASKED);
   readonly rteHigh = new Uint32Array(IO_APIC_PINS);
+  /** The input pins by number (no name lookup on the hot path). */
+  readonly #inputs: InputPin[] = [];
   /** Electrical level of each input. */
   readonly #level = new Array<boolean>(IO_APIC_PINS).fill(false);
-  /** Messages sent, oldest first (bounded). */
+  /**
+   * Messages sent, oldest first, kept only while {@linkcode record} is on
+   * (the hot path allocates nothing otherwise). At most
+   * {@linkcode messageLimit}: the oldest half is dropped when full.
+   */
   readonly messages: IoApicMessage[] = [];
+  /** Keep the messages sent in {@linkcode messages} (register-level tests). */
+  record = false;
   /** Cap of {@linkcode messages}. */
   messageLimit = 4096;
+  /** The message being sent (reused: nothing is allocated per interrupt). */
+  readonly #msg: IoApicMessage = {
+    pin: 0,
+    at: 0,
+    vector: 0,
+    deliveryMode: 0,
+    destMode: 0,
+    dest: 0,
+    trigger: 0,
+  };
   /** Delivery (set by the plugin to the APIC bus). */
   deliver: ApicDeliver = () => false;
 
@@ -100,16 +118,15 @@ export class IoApic implements Device {
     this.id = id & 0xf;
     this.arb = this.id;
     for (let n = 0; n < IO_APIC_PINS; n++) {
-      this.pins.set(
-        `pin${n}`,
-        new InputPin(`${name}.pin${n}`, (l) => this.#pinChanged(n, l), true, this),
-      );
+      const p = new InputPin(`${name}.pin${n}`, (l) => this.#pinChanged(n, l), true, this);
+      this.pins.set(`pin${n}`, p);
+      this.#inputs.push(p);
     }
   }
 
   /** Is pin `n` asserted (level as its polarity reads it, an undriven pin never)? */
   asserted(n: number): boolean {
-    if (this.pins.get(`pin${n}`)!.drivers.length === 0) return false;
+    if (this.#inputs[n].drivers.length === 0) return false;
     const low = (this.rteLow[n] & IO_APIC_REDIR_POLARITY_LOW) !== 0;
     return this.#level[n] !== low;
   }
@@ -139,17 +156,20 @@ export class IoApic implements Device {
 
   #send(n: number): boolean {
     const lo = this.rteLow[n];
-    const msg: IoApicMessage = {
-      pin: n,
-      at: this.kernel.now,
-      vector: lo & IO_APIC_REDIR_VECTOR_MASK,
-      deliveryMode: (lo >> IO_APIC_REDIR_DELIVERY_SHIFT) & 7,
-      destMode: (lo & IO_APIC_REDIR_DEST_LOGICAL) ? 1 : 0,
-      dest: this.rteHigh[n] >>> IO_APIC_DEST_SHIFT,
-      trigger: (lo & IO_APIC_REDIR_LEVEL_TRIGGER) ? 1 : 0,
-    };
-    if (this.messages.length >= this.messageLimit) this.messages.shift();
-    this.messages.push(msg);
+    const msg = this.#msg;
+    msg.pin = n;
+    msg.at = this.kernel.now;
+    msg.vector = lo & IO_APIC_REDIR_VECTOR_MASK;
+    msg.deliveryMode = (lo >> IO_APIC_REDIR_DELIVERY_SHIFT) & 7;
+    msg.destMode = (lo & IO_APIC_REDIR_DEST_LOGICAL) ? 1 : 0;
+    msg.dest = this.rteHigh[n] >>> IO_APIC_DEST_SHIFT;
+    msg.trigger = (lo & IO_APIC_REDIR_LEVEL_TRIGGER) ? 1 : 0;
+    if (this.record) {
+      if (this.messages.length >= this.messageLimit) {
+        this.messages.splice(0, this.messageLimit >> 1);
+      }
+      this.messages.push({ ...msg });
+    }
     const ok = this.deliver(msg);
     // Delivery status stays "send pending" while no LAPIC accepts the message.
     if (ok) this.rteLow[n] &= ~IO_APIC_REDIR_SEND_PENDING;

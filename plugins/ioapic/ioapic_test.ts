@@ -32,7 +32,7 @@ function rig(accept = true) {
   k.mmio.map(BASE, 0x100, { read: (o) => hw.read(o), write: (o, v) => hw.write(o, v) }, "ioapic");
   const sent: ApicMessage[] = [];
   hw.deliver = (m) => {
-    sent.push(m);
+    sent.push({ ...m });
     return accept;
   };
   const lines = Array.from({ length: 24 }, (_, n) => {
@@ -167,4 +167,15 @@ Deno.test("IOAPIC delivery status stays 'send pending' while no LAPIC accepts", 
     read(IO_APIC_REDIR_TABLE + 6) & IO_APIC_REDIR_SEND_PENDING,
     IO_APIC_REDIR_SEND_PENDING,
   );
+});
+
+Deno.test("IOAPIC keeps the messages it sent only while recording", () => {
+  const { hw, lines, rte } = rig();
+  rte(1, 0x31);
+  lines[1].set(true);
+  assert.equal(hw.messages.length, 0);
+  hw.record = true;
+  lines[1].set(false);
+  lines[1].set(true);
+  assert.deepEqual(hw.messages.map((m) => [m.pin, m.vector]), [[1, 0x31]]);
 });

@@ -12,6 +12,7 @@ import { serviceKey } from "../../core/bus.ts";
 import type { LinuxApic } from "./linux.ts";
 import type { VectorMatrix } from "./vector.ts";
 import {
+  APIC_BROADCAST_ID,
   APIC_DEST_ALLBUT,
   APIC_DEST_ALLINC,
   APIC_DEST_SELF,
@@ -49,9 +50,11 @@ export class ApicSystem implements ApicBusLink {
     return this.lapics[this.kernel.thisCpu().id];
   }
 
-  /** The LAPIC with a physical APIC ID. */
+  /** The LAPIC with a physical APIC ID (IDs can be rewritten through APIC_ID). */
   byApicId(id: number): LocalApic | undefined {
-    return this.lapics.find((l) => l.id === id);
+    const l = this.lapics[id];
+    if (l !== undefined && l.id === id) return l;
+    return this.lapics.find((x) => x.id === id);
   }
 
   /**
@@ -62,6 +65,19 @@ export class ApicSystem implements ApicBusLink {
    * Returns false when no LAPIC accepted it. Interrupt context.
    */
   deliver(msg: ApicMessage, targets?: LocalApic[]): boolean {
+    // Fast path (what Linux sends: fixed, physical, one APIC): no search, no allocation.
+    if (
+      targets === undefined && msg.destMode === 0 && msg.dest !== APIC_BROADCAST_ID &&
+      msg.deliveryMode === dest_Fixed
+    ) {
+      const l = this.byApicId(msg.dest);
+      if (l === undefined) {
+        this.undelivered++;
+        return false;
+      }
+      l.accept(msg.vector, msg.trigger === 1);
+      return true;
+    }
     const to = targets ?? this.lapics.filter((l) => l.matches(msg.destMode, msg.dest));
     if (to.length === 0) {
       this.undelivered++;
