@@ -341,3 +341,27 @@ Deno.test("an NMI on LINT1 reaches only the BSP (LVT1 NMI unmasked on CPU 0) and
   assert.match(m.kernel.log.dmesg(), /Uhhuh\. NMI received for unknown reason 00 on CPU 0\./);
   assert.match(m.kernel.log.dmesg(), /Dazed and confused, but trying to continue/);
 });
+
+Deno.test("x86.yaml boot log has the MADT, IOAPIC and SMP lines in Linux's order; /proc/ioports the PIC ranges", async () => {
+  const m = await Machine.load(X86);
+  const lines = m.kernel.log.lines().map((l) => l.replace(/^\[[ .0-9]+\] /, ""));
+  const want = [
+    "ACPI: LAPIC_NMI (acpi_id[0xff] dfl dfl lint[0x1])",
+    "IOAPIC[0]: apic_id 4, version 32, address 0xfec00000, GSI 0-23",
+    "ACPI: INT_SRC_OVR (bus 0 bus_irq 0 global_irq 2 dfl dfl)",
+    "ACPI: INT_SRC_OVR (bus 0 bus_irq 9 global_irq 9 high level)",
+    "ACPI: Using ACPI (MADT) for SMP configuration information",
+    "smpboot: Allowing 4 CPUs, 0 hotplug CPUs",
+    "APIC: Switch to symmetric I/O mode setup",
+    // check_timer(): the timer's vector is ISA_IRQ_VECTOR(0) on IOAPIC pin 2
+    "..TIMER: vector=0x30 apic1=0 pin1=2 apic2=-1 pin2=-1",
+    "smp: Bringing up secondary CPUs ...",
+    "smp: Brought up 1 node, 4 CPUs",
+  ];
+  assert.deepEqual(lines.slice(0, want.length), want);
+  const ioports = m.proc("/proc/ioports")!;
+  // standard_io_resources[] (arch/x86/kernel/setup.c), %04x-%04x : name
+  assert.match(ioports, /^0020-0021 : pic1$/m);
+  assert.match(ioports, /^00a0-00a1 : pic2$/m);
+  assert.match(ioports, /^0040-0043 : timer0$/m);
+});

@@ -269,9 +269,9 @@ export function bootIoApic(
   const x86 = k.bus.get(X86Key);
   const lio = new LinuxIoApic(k, hw, apics, matrix);
   k.enter(() => {
-    // acpi_parse_int_src_ovr() and mp_register_ioapic()
-    k.printk(6, "ACPI: INT_SRC_OVR (bus 0 bus_irq 0 global_irq 2 dfl dfl)");
-    k.printk(6, "ACPI: INT_SRC_OVR (bus 0 bus_irq 9 global_irq 9 high level)");
+    // acpi_parse_madt_lapic_entries(): the LINT1 NMI entry, then
+    // acpi_parse_madt_ioapic_entries(): mp_register_ioapic() and the overrides
+    k.printk(6, "ACPI: LAPIC_NMI (acpi_id[0xff] dfl dfl lint[0x1])");
     const ver = lio.ioApicRead(1);
     const nr = ((ver >> 16) & 0xff) + 1;
     k.printk(
@@ -280,6 +280,12 @@ export function bootIoApic(
         hw.base.toString(16)
       }, GSI 0-${nr - 1}`,
     );
+    k.printk(6, "ACPI: INT_SRC_OVR (bus 0 bus_irq 0 global_irq 2 dfl dfl)");
+    k.printk(6, "ACPI: INT_SRC_OVR (bus 0 bus_irq 9 global_irq 9 high level)");
+    k.printk(6, "ACPI: Using ACPI (MADT) for SMP configuration information");
+    k.printk(6, `smpboot: Allowing ${k.cpus.length} CPUs, 0 hotplug CPUs`);
+    // apic_intr_mode_init(): APIC_SYMMETRIC_IO
+    k.printk(6, "APIC: Switch to symmetric I/O mode setup");
     // clear_IO_APIC(): every entry masked
     for (let pin = 0; pin < nr; pin++) lio.setMask(pin, true);
     lio.setupIrqs(pins);
@@ -299,6 +305,10 @@ export function bootIoApic(
         } apic1=0 pin1=${timerPin} apic2=-1 pin2=-1`,
       );
     }
+    // smp_init() (kernel/smp.c) once the APs are up
+    k.printk(6, "smp: Bringing up secondary CPUs ...");
+    const n = k.cpus.length;
+    k.printk(6, `smp: Brought up 1 node, ${n} CPU${n === 1 ? "" : "s"}`);
   });
   return lio;
 }
