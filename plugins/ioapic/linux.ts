@@ -31,7 +31,7 @@ import type { IrqChip, IrqData, IrqDomain } from "../genirq/desc.ts";
 import { handle_edge_irq, handle_fasteoi_irq } from "../genirq/flow.ts";
 import { type GenIrq, GenIrqKey, mask_irq, unmask_irq } from "../genirq/genirq.ts";
 import { moveIrq } from "../genirq/affinity.ts";
-import { apic_eoi, type ApicSystem, type VectorMatrix } from "../lapic/mod.ts";
+import { apic_eoi, type ApicSystem, sendIpi, type VectorMatrix } from "../lapic/mod.ts";
 import { X86Key } from "../x86/mod.ts";
 import {
   IO_APIC_DEST_SHIFT,
@@ -101,6 +101,7 @@ export class LinuxIoApic {
       irq_ack: (d) => this.ackEdge(d),
       irq_eoi: (d) => this.ackLevel(d),
       irq_set_affinity: (d, mask) => this.setAffinity(d, mask),
+      irq_retrigger: (d) => this.retrigger(d),
       flags: IRQCHIP_SKIP_SET_WAKE | IRQCHIP_AFFINITY_PRE_STARTUP,
     };
   }
@@ -208,6 +209,18 @@ export class LinuxIoApic {
       IO_APIC_REDIR_MASKED) !== 0;
     this.writeEntry(data.pin, data.cfg, a.vector, a.cpu, masked);
     return IRQ_SET_MASK_OK;
+  }
+
+  /**
+   * irq_chip_retrigger_hierarchy() → apic_retrigger_irq(): replay an edge
+   * interrupt by sending its vector as an IPI to the CPU it is routed to
+   * (the resend of a lazily disabled edge IRQ on enable_irq()). Returns 1.
+   */
+  retrigger(d: IrqData): number {
+    const a = this.matrix.byIrq.get(d.irq);
+    if (!a) return 0;
+    sendIpi(this.apics.lapics[a.cpu].id, a.vector);
+    return 1;
   }
 
   /**

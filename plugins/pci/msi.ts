@@ -20,7 +20,7 @@ import type { IrqChip, IrqData } from "../genirq/desc.ts";
 import { handle_edge_irq } from "../genirq/flow.ts";
 import { GenIrqKey } from "../genirq/genirq.ts";
 import { moveIrq } from "../genirq/affinity.ts";
-import { apic_eoi, ApicKey, type ApicMessage, VectorMatrixKey } from "../lapic/mod.ts";
+import { apic_eoi, ApicKey, type ApicMessage, sendIpi, VectorMatrixKey } from "../lapic/mod.ts";
 import type { PciNic } from "./bus.ts";
 
 /** MSI address base (MSI_ADDR_BASE_LO) and the field shifts of arch/x86/include/asm/msi.h. */
@@ -79,6 +79,13 @@ export function pciEnableMsi(k: Kernel, nic: PciNic, gsiTop: number): number {
       if (!a) return -28;
       compose(d, a.vector, a.cpu);
       return IRQ_SET_MASK_OK;
+    },
+    // apic_retrigger_irq(): the vector as an IPI to the target CPU
+    irq_retrigger: (d) => {
+      const a = matrix.byIrq.get(d.irq);
+      if (!a) return 0;
+      sendIpi(apics.lapics[a.cpu].id, a.vector);
+      return 1;
     },
     flags: IRQCHIP_SKIP_SET_WAKE,
   };
