@@ -9,7 +9,13 @@ import { buildMachine } from "../config/loader.ts";
 import { loadMachineSpec } from "../config/machine.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
 import { Machine } from "../runner/machine.ts";
-import { E1000Key, pci_swizzle_interrupt_pin, PciNic } from "../plugins/pci/mod.ts";
+import {
+  AhciKey,
+  E1000Key,
+  pci_swizzle_interrupt_pin,
+  PciAhci,
+  PciNic,
+} from "../plugins/pci/mod.ts";
 import {
   IO_APIC_REDIR_REMOTE_IRR,
   IO_APIC_REDIR_TABLE,
@@ -122,7 +128,7 @@ Deno.test("echo 4 > /proc/irq/19/smp_affinity moves the NIC's interrupts to CPU 
   assert.equal(m.proc("/proc/irq/19/smp_affinity_list"), "2\n");
 });
 
-Deno.test("an MSI NIC gets IRQ 24 on PCI-MSI with hwirq devid << 11, edge, and moves by smp_affinity", async () => {
+Deno.test("an MSI NIC gets IRQ 25 on PCI-MSI with hwirq devid << 11, edge, and moves by smp_affinity", async () => {
   const text = (await Deno.readTextFile(X86)).replace(
     "bar0: 0xf7100000 }",
     "bar0: 0xf7100000, msi: true }",
@@ -133,24 +139,40 @@ Deno.test("an MSI NIC gets IRQ 24 on PCI-MSI with hwirq devid << 11, edge, and m
   m.run(1_000_000);
   nic.receive();
   m.run(1_000_000);
-  const row = irqRow(m, 24);
-  // 00:19.0: devid = 0x19 << 3 = 200, hwirq = 200 << 11 = 409600; the first
-  // dynamic IRQ above the 24 IOAPIC GSIs; no INTx# line is used
+  // the AHCI controller took IRQ 24, the first dynamic IRQ above the 24
+  // IOAPIC GSIs; the NIC the next one
+  assert.equal(m.kernel.bus.get(E1000Key)[0].irq, 25);
+  const row = irqRow(m, 25);
+  // 00:19.0: devid = 0x19 << 3 = 200, hwirq = 200 << 11 = 409600; no INTx# line is used
   assert.ok(row.endsWith("PCI-MSI 409600-edge      eth0"), row);
   assert.equal(counts(row).reduce((a, b) => a + b), 1);
   assert.equal(m.line("ioapic.pin19"), true, "INTx# stays deasserted under MSI");
   assert.equal(irqRow(m, 19), undefined);
   // the message carries the vector and the destination APIC ID of the effective CPU
-  const cpu = Number(m.proc("/proc/irq/24/effective_affinity_list"));
+  const cpu = Number(m.proc("/proc/irq/25/effective_affinity_list"));
   assert.equal((nic.msiAddress >>> 12) & 0xff, cpu);
-  assert.equal(m.write("/proc/irq/24/smp_affinity_list", "1"), 1);
+  assert.equal(m.write("/proc/irq/25/smp_affinity_list", "1"), 1);
   nic.receive();
   m.run(1_000_000);
   nic.receive();
   m.run(1_000_000);
   // the first interrupt after the write still reached the old CPU and moved the vector
-  const c = counts(irqRow(m, 24));
+  const c = counts(irqRow(m, 25));
   assert.equal(c[1], cpu === 1 ? 3 : 1);
-  assert.equal(m.proc("/proc/irq/24/effective_affinity_list"), "1\n");
+  assert.equal(m.proc("/proc/irq/25/effective_affinity_list"), "1\n");
   assert.equal((nic.msiAddress >>> 12) & 0xff, 1);
+});
+
+Deno.test("the disk role on x86.yaml is the AHCI controller: a request completes with one MSI", async () => {
+  const m = await Machine.load(X86);
+  const k = m.kernel;
+  const disk = k.roleDevice("disk") as PciAhci;
+  m.run(1_000_000);
+  disk.stimuli.request.apply({ sectors: 8 }, k.now); // 8 x 20 us
+  m.run(1_000_000);
+  const host = k.bus.get(AhciKey)[0];
+  assert.deepEqual([host.handled, host.notOurs], [1, 0]);
+  // the handler wrote PxIS and IS back: nothing left pending
+  assert.deepEqual([disk.pxis, disk.is], [0, 0]);
+  assert.equal(counts(irqRow(m, 24)).reduce((a, b) => a + b), 1);
 });

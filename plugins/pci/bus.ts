@@ -106,17 +106,16 @@ export const pciNicOptions = z.object({
 /** Validated options of a `pci_nic`. */
 export type PciNicOptions = z.output<typeof pciNicOptions>;
 
-/** An e1000-style PCI network function. Output pin `intx`. */
-export class PciNic implements Device {
-  readonly kind = "pci_nic";
+/**
+ * A PCI function's interrupt side: the INTx# output pin `intx` and an MSI
+ * capability (Message Address, Message Data, MSI Enable, the per-vector
+ * Mask and Pending bits). {@linkcode setInterrupt} is the one writer.
+ */
+export abstract class PciFunction implements Device {
+  abstract readonly kind: string;
   readonly pins: ReadonlyMap<string, Pin>;
   /** INTx# asserted (logical). */
   readonly intx: OutputPin;
-  icr = 0;
-  ims = 0;
-  /** Frames received (stimuli). */
-  received = 0;
-  /** MSI capability: Message Address, Message Data, MSI Enable, the per-vector mask and pending bits. */
   msiAddress = 0;
   msiData = 0;
   msiEnabled = false;
@@ -125,11 +124,75 @@ export class PciNic implements Device {
   /** Where a memory write to 0xFEExxxxx goes: the chipset turns it into an APIC message. */
   msiWrite: (address: number, data: number) => void = () => {};
   #asserted = false;
-  readonly stimuli: Record<string, StimulusKind<unknown>>;
 
-  constructor(readonly name: string, readonly options: PciNicOptions, readonly k: Kernel) {
+  constructor(readonly name: string, readonly bdf: string) {
     this.intx = new OutputPin(`${name}.intx`, this);
     this.pins = new Map([["intx", this.intx]]);
+  }
+
+  /** The PCI address as Linux prints it (`0000:00:19.0`). */
+  get pciName(): string {
+    return `0000:${this.bdf}`;
+  }
+
+  /** PCI_DEVID(bus, devfn): bus << 8 | device << 3 | function. */
+  get devid(): number {
+    const [bus, rest] = this.bdf.split(":");
+    const [dev, fn] = rest.split(".");
+    return (parseInt(bus, 16) << 8) | (parseInt(dev, 16) << 3) | parseInt(fn, 16);
+  }
+
+  /**
+   * The one writer of the interrupt: INTx# follows the function's request;
+   * with MSI enabled INTx# stays deasserted and each new request sends one
+   * message (held in the pending bit while the vector is masked).
+   */
+  protected setInterrupt(want: boolean): void {
+    const rising = want && !this.#asserted;
+    this.#asserted = want;
+    if (!this.msiEnabled) {
+      this.intx.set(want);
+      return;
+    }
+    this.intx.set(false);
+    if (!rising) return;
+    if (this.msiMasked) this.msiPending = true;
+    else this.msiWrite(this.msiAddress, this.msiData);
+  }
+
+  /** Re-evaluate the request (after an MSI enable change). */
+  protected abstract update(): void;
+
+  /** Program the MSI capability (config space writes of pci_write_msi_msg / msi_set_enable). */
+  setMsi(address: number, data: number, enabled: boolean): void {
+    this.msiAddress = address >>> 0;
+    this.msiData = data & 0xffff;
+    if (enabled !== this.msiEnabled) this.#asserted = false;
+    this.msiEnabled = enabled;
+    this.update();
+  }
+
+  /** The per-vector mask bit (Mask Bits register); unmasking sends a pending message. */
+  maskMsi(masked: boolean): void {
+    this.msiMasked = masked;
+    if (!masked && this.msiPending && this.msiEnabled) {
+      this.msiPending = false;
+      this.msiWrite(this.msiAddress, this.msiData);
+    }
+  }
+}
+
+/** An e1000-style PCI network function. Output pin `intx`. */
+export class PciNic extends PciFunction {
+  readonly kind = "pci_nic";
+  icr = 0;
+  ims = 0;
+  /** Frames received (stimuli). */
+  received = 0;
+  readonly stimuli: Record<string, StimulusKind<unknown>>;
+
+  constructor(name: string, readonly options: PciNicOptions, readonly k: Kernel) {
+    super(name, options.bdf);
     k.mmio.map(options.bar0, 0x20000, {
       read: (off) => this.read(off),
       write: (off, v) => this.write(off, v),
@@ -151,59 +214,16 @@ export class PciNic implements Device {
     };
   }
 
-  /** The PCI address as Linux prints it (`0000:00:19.0`). */
-  get pciName(): string {
-    return `0000:${this.options.bdf}`;
-  }
-
   /** A frame arrived: the receive timer cause. */
   receive(): void {
     this.received++;
     this.icr |= E1000_ICR_RXT0;
-    this.#update();
+    this.update();
   }
 
-  /**
-   * The one writer of the interrupt: INTx# follows `ICR & IMS`; with MSI
-   * enabled INTx# stays deasserted and each new cause sends one message
-   * (held in the pending bit while the vector is masked).
-   */
-  #update(): void {
-    const want = (this.icr & this.ims) !== 0;
-    const rising = want && !this.#asserted;
-    this.#asserted = want;
-    if (!this.msiEnabled) {
-      this.intx.set(want);
-      return;
-    }
-    this.intx.set(false);
-    if (!rising) return;
-    if (this.msiMasked) this.msiPending = true;
-    else this.msiWrite(this.msiAddress, this.msiData);
-  }
-
-  /** Program the MSI capability (config space writes of pci_write_msi_msg / msi_set_enable). */
-  setMsi(address: number, data: number, enabled: boolean): void {
-    this.msiAddress = address >>> 0;
-    this.msiData = data & 0xffff;
-    this.msiEnabled = enabled;
-    this.#update();
-  }
-
-  /** The per-vector mask bit (Mask Bits register); unmasking sends a pending message. */
-  maskMsi(masked: boolean): void {
-    this.msiMasked = masked;
-    if (!masked && this.msiPending && this.msiEnabled) {
-      this.msiPending = false;
-      this.msiWrite(this.msiAddress, this.msiData);
-    }
-  }
-
-  /** PCI_DEVID(bus, devfn): bus << 8 | device << 3 | function. */
-  get devid(): number {
-    const [bus, rest] = this.options.bdf.split(":");
-    const [dev, fn] = rest.split(".");
-    return (parseInt(bus, 16) << 8) | (parseInt(dev, 16) << 3) | parseInt(fn, 16);
+  /** INTA# / MSI while `ICR & IMS` is non-zero. */
+  protected update(): void {
+    this.setInterrupt((this.icr & this.ims) !== 0);
   }
 
   read(off: number): number {
@@ -211,7 +231,7 @@ export class PciNic implements Device {
       case E1000_ICR: {
         const v = this.icr;
         this.icr = 0; // read to clear
-        this.#update();
+        this.update();
         return v >>> 0;
       }
       case E1000_IMS:
@@ -235,7 +255,7 @@ export class PciNic implements Device {
       default:
         return;
     }
-    this.#update();
+    this.update();
   }
 }
 

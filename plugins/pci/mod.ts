@@ -27,16 +27,21 @@ import type { InputPin } from "../../core/line.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { GenIrqKey } from "../genirq/genirq.ts";
-import { PciNic, pciNicKind, PirqRouter, pirqRouterKind } from "./bus.ts";
+import { type PciFunction, PciNic, pciNicKind, PirqRouter, pirqRouterKind } from "./bus.ts";
 import { type E1000Adapter, e1000Probe } from "./e1000.ts";
 import { pciEnableMsi } from "./msi.ts";
+import { type AhciHost, ahciProbe, PciAhci, pciAhciKind } from "./ahci.ts";
 
 export * from "./bus.ts";
 export * from "./e1000.ts";
 export * from "./msi.ts";
+export * from "./ahci.ts";
 
 /** Service key of the bound e1000 adapters, in probe order (eth0 first). */
 export const E1000Key = serviceKey<E1000Adapter[]>("e1000");
+
+/** Service key of the bound AHCI hosts, in probe order. */
+export const AhciKey = serviceKey<AhciHost[]>("ahci");
 
 /** Options of the `pci` plugin. */
 export interface Options {
@@ -52,7 +57,7 @@ export const defaults = { drivers: true } satisfies Options;
  * router link whose output is wired to an interrupt controller input
  * (acpi_pci_irq_lookup() on the _PRT). -1 when not routed.
  */
-export function pciIrq(k: Kernel, nic: PciNic): number {
+export function pciIrq(k: Kernel, nic: PciFunction): number {
   const gi = k.bus.get(GenIrqKey);
   for (const t of nic.intx.targets) {
     const direct = gi.inputIrq.get(t);
@@ -85,11 +90,20 @@ export function pci(options: Partial<Options> = {}): Plugin {
     setup(ctx) {
       ctx.defineDevice(pirqRouterKind);
       ctx.defineDevice(pciNicKind);
+      ctx.defineDevice(pciAhciKind);
     },
     start(k) {
       if (!opts.drivers) return;
       const adapters: E1000Adapter[] = [];
       k.bus.provide(E1000Key, adapters, "pci");
+      const hosts: AhciHost[] = [];
+      k.bus.provide(AhciKey, hosts, "pci");
+      // the storage driver (a subsys/device initcall of the ahci module) probes first
+      for (const d of k.devices.values()) {
+        if (!(d instanceof PciAhci)) continue;
+        const irq = d.options.msi ? pciEnableMsi(k, d, gsiTop(k)) : pciIrq(k, d);
+        if (irq >= 0) hosts.push(ahciProbe(k, d, irq));
+      }
       for (const d of k.devices.values()) {
         if (!(d instanceof PciNic)) continue;
         // pci_alloc_irq_vectors(PCI_IRQ_MSI | PCI_IRQ_LEGACY): MSI when the

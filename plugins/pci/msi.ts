@@ -21,7 +21,7 @@ import { handle_edge_irq } from "../genirq/flow.ts";
 import { GenIrqKey } from "../genirq/genirq.ts";
 import { moveIrq } from "../genirq/affinity.ts";
 import { apic_eoi, ApicKey, type ApicMessage, sendIpi, VectorMatrixKey } from "../lapic/mod.ts";
-import type { PciNic } from "./bus.ts";
+import type { PciFunction } from "./bus.ts";
 
 /** MSI address base (MSI_ADDR_BASE_LO) and the field shifts of arch/x86/include/asm/msi.h. */
 export const MSI_ADDR_BASE_LO = 0xfee00000;
@@ -44,7 +44,7 @@ export function msiToApic(address: number, data: number): ApicMessage {
  * Give `nic` an MSI IRQ on the `PCI-MSI` chip and program its capability.
  * Returns the Linux IRQ. The entry starts masked until request_irq starts it.
  */
-export function pciEnableMsi(k: Kernel, nic: PciNic, gsiTop: number): number {
+export function pciEnableMsi(k: Kernel, nic: PciFunction, gsiTop: number): number {
   const gi = k.bus.get(GenIrqKey);
   const apics = k.bus.get(ApicKey);
   const matrix = k.bus.get(VectorMatrixKey);
