@@ -391,3 +391,15 @@ Deno.test("enable_irq replays an edge that arrived while IRQ 1 was disabled, by 
   // check_irq_resend() → apic_retrigger_irq(): vector 0x21 as an IPI to CPU 3, counted there
   assert.deepEqual(irq1(), [0, 0, 0, 1]);
 });
+
+Deno.test("on a 256-CPU machine APIC ID 255 is CPU 255, not the xAPIC broadcast", async () => {
+  const m = await machineWithCpus(256);
+  onCpuThread(m, 0, "caller", function* () {
+    yield mdelay(1);
+    smp_call_function_single(255, () => {}, null, true);
+  });
+  m.run(5_000_000);
+  const cal = row(m.proc("/proc/interrupts")!, "CAL");
+  assert.equal(cal[255], 1);
+  assert.equal(cal.reduce((a, b) => a + b), 1);
+});

@@ -471,9 +471,18 @@ export class LocalApic implements Device, InterruptAcknowledge {
     }, low & APIC_SHORT_MASK);
   }
 
+  /**
+   * 0xff in a physical destination is the xAPIC broadcast. A machine with
+   * 256 CPUs needs APIC ID 255 for a CPU (x2APIC physical mode, whose
+   * broadcast is 0xffffffff): the plugin turns this off there.
+   */
+  xapicBroadcast = true;
+
   /** Does a message's destination select this LAPIC (SDM 10.6.2)? */
   matches(destMode: number, dest: number): boolean {
-    if (destMode === 0) return dest === APIC_BROADCAST_ID || dest === this.id;
+    if (destMode === 0) {
+      return (this.xapicBroadcast && dest === APIC_BROADCAST_ID) || dest === this.id;
+    }
     // logical: flat model (DFR bits 28-31 = 1111) compares the 8-bit mask with LDR bits 24-31
     if ((this.dfr >>> 28) === 0xf) return (dest & (this.ldr >>> 24)) !== 0;
     // cluster model: high nibble cluster, low nibble members

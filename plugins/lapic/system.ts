@@ -41,6 +41,7 @@ export class ApicSystem implements ApicBusLink {
     this.lapics = kernel.cpus.map((c) => {
       const l = new LocalApic(`lapic${c.id}`, kernel, c.id, busNsPerCount);
       l.bus = this;
+      l.xapicBroadcast = kernel.cpus.length < 256;
       return l;
     });
   }
@@ -67,8 +68,8 @@ export class ApicSystem implements ApicBusLink {
   deliver(msg: ApicMessage, targets?: LocalApic[]): boolean {
     // Fast path (what Linux sends: fixed, physical, one APIC): no search, no allocation.
     if (
-      targets === undefined && msg.destMode === 0 && msg.dest !== APIC_BROADCAST_ID &&
-      msg.deliveryMode === dest_Fixed
+      targets === undefined && msg.destMode === 0 && msg.deliveryMode === dest_Fixed &&
+      (msg.dest !== APIC_BROADCAST_ID || this.kernel.cpus.length === 256)
     ) {
       const l = this.byApicId(msg.dest);
       if (l === undefined) {
