@@ -18,6 +18,7 @@ import {
   APIC_DEFAULT_PHYS_BASE,
   APIC_DEST_SELF,
   APIC_ICR,
+  APIC_ICR2,
   APIC_LVT0,
   APIC_LVT1,
   APIC_SPIV,
@@ -402,4 +403,17 @@ Deno.test("on a 256-CPU machine APIC ID 255 is CPU 255, not the xAPIC broadcast"
   const cal = row(m.proc("/proc/interrupts")!, "CAL");
   assert.equal(cal[255], 1);
   assert.equal(cal.reduce((a, b) => a + b), 1);
+});
+
+Deno.test("a vector with no IRQ behind it is reported by __common_interrupt and acked", async () => {
+  const m = await Machine.load(X86);
+  onCpuThread(m, 0, "stray", function* () {
+    yield mdelay(1);
+    apic_write(APIC_ICR2, 1 << 24);
+    apic_write(APIC_ICR, 0x99); // fixed, vector 0x99 = 153: nothing allocated there
+  });
+  m.run(5_000_000);
+  // pr_emerg_ratelimited("%s: %d.%u No irq handler for vector\n", __func__, cpu, vector)
+  assert.match(m.kernel.log.dmesg(), /__common_interrupt: 1\.153 No irq handler for vector/);
+  assert.equal(m.kernel.bus.get(ApicKey).lapics[1].highestIsr, -1, "the vector was acked");
 });
