@@ -29,7 +29,7 @@ import {
 } from "../genirq/constants.ts";
 import type { IrqChip, IrqData, IrqDomain } from "../genirq/desc.ts";
 import { handle_edge_irq, handle_fasteoi_irq } from "../genirq/flow.ts";
-import { type GenIrq, GenIrqKey, mask_irq, unmask_irq } from "../genirq/genirq.ts";
+import { type GenIrq, GenIrqKey } from "../genirq/genirq.ts";
 import { moveIrq } from "../genirq/affinity.ts";
 import { apic_eoi, type ApicSystem, sendIpi, type VectorMatrix } from "../lapic/mod.ts";
 import { X86Key } from "../x86/mod.ts";
@@ -39,6 +39,7 @@ import {
   IO_APIC_REDIR_LEVEL_TRIGGER,
   IO_APIC_REDIR_MASKED,
   IO_APIC_REDIR_POLARITY_LOW,
+  IO_APIC_REDIR_REMOTE_IRR,
   IO_APIC_REDIR_TABLE,
   IO_APIC_REGSEL,
   IO_APIC_WINDOW,
@@ -239,6 +240,7 @@ export class LinuxIoApic {
     // a threaded interrupt with ONESHOT set, we can end up with an
     // interrupt storm." — mask around the move unless already masked
     const desc = d.desc;
+    if (desc.disabled) return;
     const masked = desc.masked;
     if (!masked) this.setMask((d.chip_data as MpChipData).pin, true);
     moveIrq(this.gi, d);
@@ -246,23 +248,23 @@ export class LinuxIoApic {
   }
 
   /**
-   * ioapic_ack_level(): at the end of handle_fasteoi_irq. With a move
-   * pending the entry is masked first, the LAPIC EOI (broadcast to the
-   * IOAPIC, clearing Remote IRR) goes out, then the move is made while
-   * masked and the entry unmasked on the new CPU. Interrupt context.
+   * ioapic_ack_level(): at the end of handle_fasteoi_irq.
+   * ioapic_prepare_move(): with a move pending, mask the entry (chip level,
+   * unless already masked); then the LAPIC EOI, which the LAPIC broadcasts to
+   * clear Remote IRR; ioapic_finish_move(): "Only migrate the irq if the ack
+   * has been received" (Remote IRR clear), then unmask_ioapic_irq() — as in
+   * the kernel, unconditionally. Interrupt context.
    */
   ackLevel(d: IrqData): void {
-    const pending = (d.state & IRQD_SETAFFINITY_PENDING) !== 0;
-    let masked = d.desc.masked;
-    if (!masked && pending) {
-      masked = true;
-      mask_irq(d.desc);
-    }
+    const pin = (d.chip_data as MpChipData).pin;
+    const moveit = (d.state & IRQD_SETAFFINITY_PENDING) !== 0;
+    if (moveit && !d.desc.masked) this.setMask(pin, true);
     apic_eoi();
-    if (masked && pending) {
-      moveIrq(this.gi, d);
-      // unmask_ioapic_irq(), unless the irq is disabled
-      if (!d.desc.disabled) unmask_irq(d.desc);
+    if (moveit) {
+      const remoteIrr = this.ioApicRead(IO_APIC_REDIR_TABLE + 2 * pin) &
+        IO_APIC_REDIR_REMOTE_IRR;
+      if (!remoteIrr) moveIrq(this.gi, d);
+      this.setMask(pin, false);
     }
   }
 }
