@@ -4,6 +4,7 @@
  * the Intel SDM vol. 3A ch. 10 rules quoted beside each check.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { InputPin } from "../../core/line.ts";
 import { connect } from "../../core/line.ts";
 import { testKernel } from "../../tests/helpers.ts";
@@ -254,4 +255,35 @@ Deno.test("ICR with a level-trigger bit sets the target's TMR", () => {
   wr(0, APIC_ICR2, 1 << 24);
   wr(0, APIC_ICR, APIC_INT_LEVELTRIG | 0x66);
   assert.equal(bit((r) => rd(1, r), APIC_TMR, 0x66), true);
+});
+
+Deno.test("LAPIC property: with EOI after each INTA, vectors come out highest first and only above the TPR class", () => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.integer({ min: 16, max: 255 }), { minLength: 1, maxLength: 40 }),
+      fc.integer({ min: 0, max: 15 }),
+      (vectors, tprClass) => {
+        const { sys, wr } = rig(1);
+        wr(0, APIC_TASKPRI, tprClass << 4);
+        for (const v of vectors) sys.lapics[0].accept(v, false);
+        const got: number[] = [];
+        for (;;) {
+          const v = sys.lapics[0].inta();
+          // the spurious vector (0xff) sets no ISR bit: nothing was deliverable
+          if (!sys.lapics[0].isrHas(v)) break;
+          got.push(v);
+          wr(0, APIC_EOI, 0);
+          if (got.length > vectors.length) break;
+        }
+        // SDM 10.8.3.1: a vector is delivered only when its class is above PPR,
+        // which is the TPR here (ISR empty after each EOI); highest vector first
+        const want = vectors.filter((v) => (v >> 4) > tprClass).sort((a, b) => b - a);
+        assert.deepEqual(got, want);
+        for (const v of vectors) {
+          assert.equal(sys.lapics[0].irrHas(v), (v >> 4) <= tprClass, `vector ${v} pending`);
+        }
+      },
+    ),
+    { numRuns: 200, seed: 42 },
+  );
 });
