@@ -19,6 +19,7 @@ import {
   APIC_DEST_SELF,
   APIC_ICR,
   APIC_ICR2,
+  APIC_ID,
   APIC_LVT0,
   APIC_LVT1,
   APIC_SPIV,
@@ -416,4 +417,22 @@ Deno.test("a vector with no IRQ behind it is reported by __common_interrupt and 
   // pr_emerg_ratelimited("%s: %d.%u No irq handler for vector\n", __func__, cpu, vector)
   assert.match(m.kernel.log.dmesg(), /__common_interrupt: 1\.153 No irq handler for vector/);
   assert.equal(m.kernel.bus.get(ApicKey).lapics[1].highestIsr, -1, "the vector was acked");
+});
+
+Deno.test("/proc/cpuinfo on x86.yaml: one block per CPU with apicid, initial apicid and the apic flag", async () => {
+  const m = await Machine.load(X86);
+  const text = m.proc("/proc/cpuinfo")!;
+  const blocks = text.trimEnd().split("\n\n");
+  assert.equal(blocks.length, 4);
+  assert.match(blocks[2], /^processor\t: 2$/m);
+  assert.match(blocks[2], /^model name\t: Intel\(R\) Core\(TM\) i5-8400 CPU @ 2\.80GHz$/m);
+  assert.match(blocks[2], /^cpu MHz\t\t: 2800\.000$/m);
+  assert.match(blocks[2], /^apicid\t\t: 2$/m);
+  assert.match(blocks[2], /^initial apicid\t: 2$/m);
+  assert.match(blocks[2], /^flags\t\t: .*\bapic\b/m);
+  // apicid reads the LAPIC ID register: rewrite it and the line follows, initial apicid does not
+  onCpu(m.kernel, 2, () => m.writel(9 << 24, APIC_DEFAULT_PHYS_BASE + APIC_ID));
+  const again = m.proc("/proc/cpuinfo")!.trimEnd().split("\n\n")[2];
+  assert.match(again, /^apicid\t\t: 9$/m);
+  assert.match(again, /^initial apicid\t: 2$/m);
 });
