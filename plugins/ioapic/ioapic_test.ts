@@ -4,6 +4,7 @@
  * 0x20 IOAPIC, as quoted beside each check.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { connect, OutputPin } from "../../core/line.ts";
 import { testKernel } from "../../tests/helpers.ts";
 import type { ApicMessage } from "../lapic/mod.ts";
@@ -178,4 +179,45 @@ Deno.test("IOAPIC keeps the messages it sent only while recording", () => {
   lines[1].set(false);
   lines[1].set(true);
   assert.deepEqual(hw.messages.map((m) => [m.pin, m.vector]), [[1, 0x31]]);
+});
+
+Deno.test("IOAPIC property: a level entry never sends while Remote IRR is set, and sends again only after an EOI", () => {
+  type Op = { kind: "line"; level: boolean } | { kind: "eoi" } | { kind: "mask"; masked: boolean };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constant("line" as const), level: fc.boolean() }),
+    fc.record({ kind: fc.constant("eoi" as const) }),
+    fc.record({ kind: fc.constant("mask" as const), masked: fc.boolean() }),
+  );
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+      const { sent, lines, rte, read, hw } = rig();
+      rte(20, 0x71 | IO_APIC_REDIR_LEVEL_TRIGGER);
+      let eoisSinceSend = 1; // the first message needs no EOI before it
+      let masked = false;
+      for (const o of ops) {
+        const before = sent.length;
+        if (o.kind === "line") lines[20].set(o.level);
+        else if (o.kind === "eoi") {
+          hw.eoi(0x71);
+          eoisSinceSend++;
+        } else {
+          masked = o.masked;
+          rte(20, 0x71 | IO_APIC_REDIR_LEVEL_TRIGGER | (masked ? IO_APIC_REDIR_MASKED : 0));
+        }
+        if (sent.length > before) {
+          // one message per step at most, only with an EOI since the last one,
+          // only while unmasked and asserted
+          assert.equal(sent.length - before, 1);
+          assert.ok(eoisSinceSend > 0, "sent again without an EOI");
+          assert.equal(masked, false);
+          assert.equal(lines[20].level, true);
+          eoisSinceSend = 0;
+        }
+        const rirr = (read(IO_APIC_REDIR_TABLE + 40) & IO_APIC_REDIR_REMOTE_IRR) !== 0;
+        // Remote IRR is set exactly while a sent message awaits its EOI
+        assert.equal(rirr, eoisSinceSend === 0);
+      }
+    }),
+    { numRuns: 300, seed: 7 },
+  );
 });
