@@ -100,7 +100,10 @@ Deno.test("x86.yaml: the i8042 line reaches the IOAPIC, which sends vector 0x21 
   );
   assert.equal(msg.dest, 3);
   assert.equal(m.intr(3), true);
-  assert.equal(m.intr(0), false);
+  assert.equal(m.intr(1), false);
+  assert.equal(m.intr(2), false);
+  // CPU 0 has the PIT's boot-time tick waiting (vector 0x30, IRQ 0 on pin 2)
+  assert.equal(m.kernel.bus.get(ApicKey).lapics[0].highestIrr, 0x30);
   assert.equal(m.inta(3), 0x21);
   assert.equal(m.proc("/proc/irq/1/effective_affinity_list"), "3\n");
 });
@@ -236,9 +239,11 @@ Deno.test("keyboard_observer on x86.yaml: the golden /proc/interrupts", async ()
   assert.deepEqual(r.failures, []);
   // Reviewed line by line:
   // - header: prec 3 (nr_irqs 456 < 1000) + 8 spaces, then CPU%-8d per online CPU
-  // - IRQ 0: the PIT ticks every 4 ms (HZ 250) from 4 ms; at 104 ms
-  //   ((LAPIC_CAL_LOOPS = HZ/10) + 1 jiffies) pit_shutdown's mode write stops it
-  //   before its 104 ms edge is taken: 4..100 ms = 25, on CPU 0 (timer is
+  // - IRQ 0: the PIT's first edge comes when Linux programs it at boot (the
+  //   timer entry is already unmasked, as check_timer() finds it), then one
+  //   every 4 ms (HZ 250); at 104 ms ((LAPIC_CAL_LOOPS = HZ/10) + 1 jiffies)
+  //   pit_shutdown's mode write stops it before its 104 ms edge is taken:
+  //   0, 4, ..., 100 ms = 26, on CPU 0 (timer is
   //   IRQF_NOBALANCING, kept on its legacy vector 0x30 of CPU 0); chip " %8s"
   //   IO-APIC, hwirq = pin 2 (" %*d" with prec 3), "-edge" padded to 8, "  timer"
   // - IRQ 1: 10 interrupts (5 keys, make + break) on CPU 3, where the matrix
@@ -256,7 +261,7 @@ Deno.test("keyboard_observer on x86.yaml: the golden /proc/interrupts", async ()
   // - ERR/MIS: single totals
   const expected = [
     "           CPU0       CPU1       CPU2       CPU3       ",
-    "  0:         25          0          0          0   IO-APIC   2-edge      timer",
+    "  0:         26          0          0          0   IO-APIC   2-edge      timer",
     "  1:          0          0          0         10   IO-APIC   1-edge      i8042, my_keyboard_handler",
     "  4:          0          0          0          0   IO-APIC   4-edge      ttyS0",
     "  8:          0          0          0          0   IO-APIC   8-edge      rtc0",

@@ -311,7 +311,10 @@ export function bootIoApic(
       const a = matrix.assignLegacy(0, 0);
       const d = k.bus.get(GenIrqKey).irq_to_desc(0)!.irq_data;
       d.effective_affinity = [0];
-      lio.writeEntry(timerPin, pins[timerPin]!, a.vector, 0, true);
+      // In the kernel the timer was requested (through the PIC) before
+      // check_timer() runs, so its entry is already unmasked ("for edge
+      // trigger, it's already unmasked"): ticks flow from boot on.
+      lio.writeEntry(timerPin, pins[timerPin]!, a.vector, 0, false);
       // check_timer(): "..TIMER: vector=0x%02X apic1=%d pin1=%d apic2=%d pin2=%d"
       k.printk(
         6,
