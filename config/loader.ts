@@ -211,8 +211,6 @@ export async function buildMachine(
       preempt: spec.kernel.preempt,
       arch: spec.arch,
       cmdline: spec.kernel.cmdline,
-      cpuModel: spec.cpus.model,
-      cpuMhz: spec.cpus.mhz,
     },
     spec.costs,
     spec.cpus.count,

@@ -47,9 +47,6 @@ export interface KernelConfig {
   arch: "x86" | "arm" | "arm64";
   /** Extra boot parameters (`noirqdebug`, `irqpoll`...). */
   cmdline: string[];
-  /** CPU model name and clock from the machine file (for /proc/cpuinfo). */
-  cpuModel?: string;
-  cpuMhz?: number;
 }
 
 /** Hooks the softirq plugin provides to irq_exit (the core knows no softirq). */

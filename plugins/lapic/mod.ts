@@ -31,14 +31,12 @@ import { APIC_DEFAULT_PHYS_BASE } from "./apic.ts";
 import { apic_eoi, lapicCalLoops, LinuxApic } from "./linux.ts";
 import { ApicKey, ApicSystem, LinuxApicKey, VectorMatrixKey } from "./system.ts";
 import { VectorMatrix } from "./vector.ts";
-import { showCpuinfo } from "./cpuinfo.ts";
 
 export * from "./apic.ts";
 export * from "./system.ts";
 export * from "./vector.ts";
 export * from "./linux.ts";
 export * from "./api.ts";
-export * from "./cpuinfo.ts";
 
 /** Options of the `lapic` plugin. */
 export interface Options {
@@ -72,7 +70,6 @@ export function lapic(options: Partial<Options> = {}): Plugin {
       const sys = new ApicSystem(k, 1000 / opts.bus_mhz);
       k.bus.provide(ApicKey, sys, "lapic");
       for (const l of sys.lapics) k.devices.set(l.name, l);
-      k.procfs.register("/proc/cpuinfo", () => showCpuinfo(k, sys));
       // every CPU reaches its own LAPIC at the same physical address
       k.mmio.map(APIC_DEFAULT_PHYS_BASE, 0x1000, {
         read: (off) => sys.current().read(off),

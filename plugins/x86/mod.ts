@@ -18,10 +18,8 @@ import type { InputPin } from "../../core/line.ts";
 import { hasInta, type InterruptAcknowledge, type Plugin } from "../../core/plugin.ts";
 import { type GenIrq, GenIrqKey } from "../genirq/genirq.ts";
 import { NmiDispatch, type NmiHandler } from "./nmi.ts";
-import { showIoports } from "./ioports.ts";
 
 export * from "./nmi.ts";
-export * from "./ioports.ts";
 
 // arch/x86/include/asm/irq_vectors.h
 export const NMI_VECTOR = 0x02;
@@ -287,7 +285,6 @@ export function x86(options: Partial<Options> = {}): Plugin {
         };
       }
       impl.gi.archShowInterrupts = (prec) => impl.showInterrupts(prec);
-      k.procfs.register("/proc/ioports", () => showIoports());
       impl.gi.archAckBadIrq = (irq) =>
         k.printk(3, `unexpected IRQ trap at vector ${irq.toString(16).padStart(2, "0")}`);
       // arch_probe_nr_irqs() (arch/x86/kernel/apic/vector.c):
