@@ -5,14 +5,14 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { InputPin } from "../../core/line.ts";
-import { connect } from "../../core/line.ts";
+import { connect, InputPin, OutputPin } from "../../core/line.ts";
 import { testKernel } from "../../tests/helpers.ts";
 import {
   APIC_DEFAULT_PHYS_BASE,
   APIC_DEST_ALLBUT,
   APIC_DEST_ALLINC,
   APIC_DEST_SELF,
+  APIC_DM_EXTINT,
   APIC_DM_LOWEST,
   APIC_DM_NMI,
   APIC_EOI,
@@ -25,6 +25,8 @@ import {
   APIC_IRR,
   APIC_ISR,
   APIC_LVR,
+  APIC_LVT0,
+  APIC_LVT_MASKED,
   APIC_LVT_TIMER_PERIODIC,
   APIC_LVTT,
   APIC_PROCPRI,
@@ -286,4 +288,19 @@ Deno.test("LAPIC property: with EOI after each INTA, vectors come out highest fi
     ),
     { numRuns: 200, seed: 42 },
   );
+});
+
+Deno.test("LINT0 in ExtINT mode passes the 8259's INTR through and INTA reaches the 8259 (virtual wire)", () => {
+  const { sys, intr, wr } = rig(1);
+  const pic = { inta: () => 0x38 }; // an 8259 answering ISA_IRQ_VECTOR(8)
+  const picInt = new OutputPin("pic.int", pic);
+  connect(picInt, sys.lapics[0].pins.get("lint0") as InputPin);
+  wr(0, APIC_LVT0, APIC_DM_EXTINT | APIC_LVT_MASKED);
+  picInt.set(true);
+  assert.equal(intr[0].level, false, "LINT0 masked: nothing passes");
+  wr(0, APIC_LVT0, APIC_DM_EXTINT);
+  assert.equal(intr[0].level, true);
+  // the vector comes from the 8259's INTA cycle; no ISR bit is set in the LAPIC
+  assert.equal(sys.lapics[0].inta(), 0x38);
+  assert.equal(sys.lapics[0].highestIsr, -1);
 });
