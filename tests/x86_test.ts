@@ -318,6 +318,14 @@ Deno.test("x86 machine files with a bad LAPIC option or CPU count fail with loca
     /bad\.yaml:\d+:\d+: .*cpus\.count/,
   );
   assert.match(
+    await bad(text.replace("watchdog_thresh: 10", "watchdog_tresh: 10")),
+    /bad\.yaml:\d+:\d+: .*lapic: unknown option "watchdog_tresh": one of bus_mhz, watchdog_thresh, linux/,
+  );
+  assert.match(
+    await bad(text.replace("  - ioapic\n", "  - { name: ioapic, options: { acpi_sci: 1 } }\n")),
+    /ioapic: option acpi_sci must be a boolean: got 1/,
+  );
+  assert.match(
     await bad(text.replace("watchdog_thresh: 10", "watchdog_thresh: -1")),
     /watchdog_thresh must be 0\.\.60 s: got -1/,
   );

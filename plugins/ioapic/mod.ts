@@ -27,7 +27,7 @@ import { serviceKey } from "../../core/bus.ts";
 import type { DeviceKind, Plugin } from "../../core/plugin.ts";
 import { IRQ_NONE, IRQF_SHARED, type irqreturn_t } from "../genirq/constants.ts";
 import { request_irq } from "../genirq/api.ts";
-import { ApicKey, VectorMatrixKey } from "../lapic/mod.ts";
+import { ApicKey, checkPluginOptions, VectorMatrixKey } from "../lapic/mod.ts";
 import { IO_APIC_DEFAULT_PHYS_BASE, IoApic } from "./chip.ts";
 import { bootIoApic, LinuxIoApic } from "./linux.ts";
 
@@ -82,6 +82,7 @@ export function acpi_irq(_irq: number, _dev: unknown): irqreturn_t {
 
 /** The ioapic plugin factory. */
 export function ioapic(options: Partial<Options> = {}): Plugin {
+  checkPluginOptions("ioapic", options, defaults);
   const opts: Options = { ...defaults, ...options };
   return {
     name: "ioapic",

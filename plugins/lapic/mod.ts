@@ -29,7 +29,13 @@ import { GenIrqKey } from "../genirq/genirq.ts";
 import { NMI_DONE, NMI_HANDLED, NMI_LOCAL, X86Key } from "../x86/mod.ts";
 import { APIC_DEFAULT_PHYS_BASE } from "./apic.ts";
 import { apic_eoi, lapicCalLoops, LinuxApic } from "./linux.ts";
-import { ApicKey, ApicSystem, LinuxApicKey, VectorMatrixKey } from "./system.ts";
+import {
+  ApicKey,
+  ApicSystem,
+  checkPluginOptions,
+  LinuxApicKey,
+  VectorMatrixKey,
+} from "./system.ts";
 import { VectorMatrix } from "./vector.ts";
 
 export * from "./apic.ts";
@@ -53,6 +59,7 @@ export const defaults = { bus_mhz: 100, watchdog_thresh: 10, linux: true } satis
 
 /** The lapic plugin factory. */
 export function lapic(options: Partial<Options> = {}): Plugin {
+  checkPluginOptions("lapic", options, defaults);
   const opts: Options = { ...defaults, ...options };
   if (!(opts.bus_mhz > 0) || 1000 % opts.bus_mhz !== 0) {
     throw new Error(

@@ -151,3 +151,25 @@ export const ApicKey = serviceKey<ApicSystem>("apic");
 export const LinuxApicKey = serviceKey<LinuxApic>("linux-apic");
 /** Service key of the vector matrix. */
 export const VectorMatrixKey = serviceKey<VectorMatrix>("vector-matrix");
+
+/**
+ * Check a plugin's options against its defaults: every key known and of the
+ * default's type. Throws an Error the loader turns into a located message.
+ */
+export function checkPluginOptions(
+  plugin: string,
+  options: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+): void {
+  const known = Object.keys(defaults);
+  for (const [key, value] of Object.entries(options)) {
+    if (!known.includes(key)) {
+      throw new Error(`${plugin}: unknown option "${key}": one of ${known.join(", ")}`);
+    }
+    if (typeof value !== typeof defaults[key]) {
+      throw new Error(
+        `${plugin}: option ${key} must be a ${typeof defaults[key]}: got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+}

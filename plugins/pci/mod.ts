@@ -27,6 +27,7 @@ import type { InputPin } from "../../core/line.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { GenIrqKey } from "../genirq/genirq.ts";
+import { checkPluginOptions } from "../lapic/mod.ts";
 import { type PciFunction, PciNic, pciNicKind, PirqRouter, pirqRouterKind } from "./bus.ts";
 import { type E1000Adapter, e1000Probe } from "./e1000.ts";
 import { pciEnableMsi } from "./msi.ts";
@@ -83,6 +84,7 @@ function gsiTop(k: Kernel): number {
 
 /** The pci plugin factory. */
 export function pci(options: Partial<Options> = {}): Plugin {
+  checkPluginOptions("pci", options, defaults);
   const opts: Options = { ...defaults, ...options };
   return {
     name: "pci",
