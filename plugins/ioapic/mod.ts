@@ -7,7 +7,7 @@
  * matrix and affinity moves at the next interrupt.
  *
  * ```yaml
- * plugins: [genirq, x86, lapic, ioapic, i8259: { mode: masked }, devices]
+ * plugins: [genirq, x86, lapic, ioapic, { name: i8259, options: { mode: masked } }, devices]
  * devices:
  *   ioapic: { kind: ioapic, options: { base: 0xfec00000, id: 4 } }
  * wires:

@@ -11,7 +11,7 @@
  * plugins:
  *   - genirq
  *   - x86
- *   - lapic: { bus_mhz: 100, watchdog_thresh: 10 }
+ *   - { name: lapic, options: { bus_mhz: 100, watchdog_thresh: 10 } }
  * ```
  *
  * @example
