@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   current,
   in_hardirq,
@@ -30,8 +31,8 @@ import {
   timer_setup,
   try_to_del_timer_sync,
 } from "./api.ts";
-import { TIMER_IRQSAFE, TIMER_PINNED } from "./trace.ts";
-import { calcWheelIndex, LVL_START, WHEEL_TIMEOUT_MAX } from "./wheel.ts";
+import { TIMER_DEFERRABLE, TIMER_IRQSAFE, TIMER_PINNED } from "./trace.ts";
+import { BASE_DEF, calcWheelIndex, LVL_START, WHEEL_TIMEOUT_MAX } from "./wheel.ts";
 
 Deno.test("calcWheelIndex rounds each level up to its granularity, plus one unit", () => {
   // LVL_START(n) = 63 << 3(n-1): 63, 504, 4032, ...
@@ -339,4 +340,104 @@ Deno.test("trace events use the kernel's formats", () => {
   ]);
   assert.match(lines.at(-2)!, /timer=[0-9a-f]{16} function=fn now=3 baseclk=3$/m);
   assert.match(lines.at(-2)!, /\[000\] \.\.s\.\. /);
+});
+
+Deno.test("del_timer_sync in hardirq context WARNs unless the timer is TIMER_IRQSAFE", () => {
+  const b = new TimerBench();
+  const plain = new timer_list(), safe = new timer_list();
+  b.call(() => {
+    timer_setup(plain, () => {}, 0);
+    timer_setup(safe, () => {}, TIMER_IRQSAFE);
+    b.gi.request_threaded_irq(
+      9,
+      () => {
+        del_timer_sync(safe);
+        del_timer_sync(plain);
+        return 1;
+      },
+      null,
+      0,
+      "dev9",
+      {},
+    );
+  });
+  b.fire(9);
+  b.run(1_000_000);
+  const warns = b.k.log.records.filter((r) => r.text.startsWith("WARNING:"));
+  assert.equal(warns.length, 1);
+  assert.match(warns[0].text, /kernel\/time\/timer\.c del_timer_sync$/);
+});
+
+Deno.test("a TIMER_DEFERRABLE timer sits on the BASE_DEF wheel and still runs on time (no NO_HZ)", () => {
+  const b = new TimerBench();
+  const { t, runs } = recorder(b);
+  b.call(() => {
+    timer_setup(t, t.function!, TIMER_DEFERRABLE);
+    mod_timer(t, 10);
+  });
+  assert.equal(b.t.timerBase(t), b.t.bases[0][BASE_DEF]);
+  b.runToJiffies(12);
+  assert.deepEqual(runs.map((r) => r.jiffies), [11]);
+});
+
+Deno.test("property: timers run exactly once unless deleted, never early, late by at most a level's granularity", () => {
+  const op = fc.record({
+    tick: fc.integer({ min: 0, max: 200 }),
+    timer: fc.integer({ min: 0, max: 4 }),
+    del: fc.boolean(),
+    delta: fc.integer({ min: -5, max: 3000 }),
+  });
+  fc.assert(
+    fc.property(fc.constantFrom(100, 250, 1000), fc.array(op, { maxLength: 30 }), (hz, ops) => {
+      const b = new TimerBench(1, { hz });
+      const armed: ({ expires: number; armJ: number } | undefined)[] = new Array(5).fill(undefined);
+      const timers = armed.map(() => new timer_list());
+      const problems: string[] = [];
+      b.call(() =>
+        timers.forEach((t, i) =>
+          timer_setup(t, () => {
+            const a = armed[i], j = b.k.jiffies;
+            if (!a) {
+              problems.push(`timer ${i} ran at ${j} unarmed`);
+              return;
+            }
+            const delta = a.expires - a.armJ;
+            const late = j - a.expires;
+            // level 0 (delta < 63): max(expires, jiffies at arming) + 1 exactly;
+            // level n: the bucket rounds up by at most 8^n <= 8 * delta / 63
+            const ok = delta < 63
+              ? j === Math.max(a.expires, a.armJ) + 1
+              : late >= 1 && late <= (8 * delta) / 63;
+            if (!ok) {
+              problems.push(`timer ${i} expires ${a.expires} (armed at ${a.armJ}) ran at ${j}`);
+            }
+            armed[i] = undefined;
+          }, 0)
+        )
+      );
+      for (const o of [...ops].sort((x, y) => x.tick - y.tick)) {
+        // between ticks: half a tick after tick o.tick
+        b.k.clock.schedule((o.tick + 0.5) * b.tickNs, () =>
+          b.k.enter(() => {
+            const t = timers[o.timer];
+            const was = armed[o.timer] !== undefined;
+            if (o.del) {
+              if (del_timer(t) !== (was ? 1 : 0)) problems.push(`del_timer ${o.timer}`);
+              armed[o.timer] = undefined;
+            } else {
+              const expires = Math.max(0, b.k.jiffies + o.delta);
+              if (mod_timer(t, expires) !== (was ? 1 : 0)) problems.push(`mod_timer ${o.timer}`);
+              // a re-arm in the same bucket keeps the first arming's rounding
+              if (!was || armed[o.timer]!.expires !== expires) {
+                armed[o.timer] = { expires, armJ: was ? armed[o.timer]!.armJ : b.k.jiffies };
+              }
+            }
+          }));
+      }
+      b.runToJiffies(200 + 3000 + 400);
+      const left = armed.flatMap((a, i) => (a ? [`timer ${i} never ran`] : []));
+      assert.deepEqual([...problems, ...left], []);
+    }),
+    { numRuns: 25 },
+  );
 });
