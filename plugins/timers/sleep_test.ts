@@ -86,3 +86,21 @@ Deno.test("a schedule_timeout sleeper woken early has its timer cancelled", () =
   );
   assert.deepEqual(names, ["timer_init", "timer_start", "timer_cancel"]);
 });
+
+Deno.test("schedule_timeout(MAX_SCHEDULE_TIMEOUT) arms no timer; a negative timeout is refused", () => {
+  const b = new TimerBench(1, { hz: 250 });
+  b.k.trace.enabled = true;
+  const forever = sleeper(b, 1_000_000, () => {
+    set_current_state(TASK_INTERRUPTIBLE);
+    return schedule_timeout(0x7fffffff); // LONG_MAX on a 32-bit kernel
+  });
+  const negative = sleeper(b, 2_000_000, () => schedule_timeout(-1));
+  b.run(50_000_000);
+  assert.equal(forever.woke, 0);
+  assert.equal(forever.task.state, "S");
+  assert.ok(negative.woke >= 2_000_000 && negative.woke < 2_100_000);
+  assert.ok(
+    b.k.log.lines().some((l) => l.includes("schedule_timeout: wrong timeout value ffffffff")),
+  );
+  assert.equal(b.k.trace.entries().filter((e) => e.type.name === "timer_start").length, 0);
+});

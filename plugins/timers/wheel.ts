@@ -143,8 +143,6 @@ export function calcWheelIndex(
 /** The callback of a timer: a plain function or a generator function (it may `yield mdelay(n)`). */
 export type TimerFn = (t: timer_list) => void;
 
-let nextTimerId = 1;
-
 /**
  * `struct timer_list` (include/linux/timer_types.h). `expires` is in
  * jiffies; `flags` holds the CPU of the base in its low bits, TIMER_* flags
@@ -165,8 +163,6 @@ export class timer_list {
   owner: unknown;
   /** Bucket list while queued (entry.pprev != NULL): internal. */
   _bucket: timer_list[] | undefined = undefined;
-  /** Stand-in for the timer's address in traces: internal. */
-  readonly _id: number = nextTimerId++;
 
   constructor(owner?: unknown) {
     this.owner = owner;
@@ -237,6 +233,18 @@ export class Timers {
     ]);
   }
 
+  /**
+   * `%p` of a timer in traces: a stand-in numbered per machine in the order
+   * timers are first seen, so runs are byte-identical.
+   */
+  ptr(t: timer_list): string {
+    let id = this.#ids.get(t);
+    if (id === undefined) this.#ids.set(t, id = ++this.#nextId);
+    return hashedPtr(id);
+  }
+  readonly #ids = new WeakMap<timer_list, number>();
+  #nextId = 0;
+
   #thisCpu(): number {
     return this.kernel.thisCpu().id;
   }
@@ -263,7 +271,7 @@ export class Timers {
   /** do_init_timer() / timer_setup(): WARN_ON_ONCE on flags outside TIMER_INIT_FLAGS. */
   timerSetup(t: timer_list, fn: TimerFn | undefined, flags: number): void {
     const k = this.kernel;
-    if (k.trace.enabled) k.traceEvent(timer_init, { timer: hashedPtr(t._id) });
+    if (k.trace.enabled) k.traceEvent(timer_init, { timer: this.ptr(t) });
     t._bucket = undefined; // timer->entry.pprev = NULL
     t.function = fn;
     if (flags & ~TIMER_INIT_FLAGS) {
@@ -284,7 +292,7 @@ export class Timers {
     t.flags = ((t.flags & ~TIMER_ARRAYMASK) | (idx << TIMER_ARRAYSHIFT)) >>> 0;
     if (k.trace.enabled) {
       k.traceEvent(timer_start, {
-        timer: hashedPtr(t._id),
+        timer: this.ptr(t),
         function: fnName(t.function),
         expires: t.expires,
         now: k.jiffies,
@@ -305,7 +313,7 @@ export class Timers {
 
   #detach(t: timer_list): void {
     const k = this.kernel;
-    if (k.trace.enabled) k.traceEvent(timer_cancel, { timer: hashedPtr(t._id) });
+    if (k.trace.enabled) k.traceEvent(timer_cancel, { timer: this.ptr(t) });
     const v = t._bucket!;
     const i = v.lastIndexOf(t);
     if (i >= 0) v.splice(i, 1);
@@ -568,7 +576,7 @@ export class Timers {
     const count = cpu.preemptCount;
     if (k.trace.enabled) {
       k.traceEvent(timer_expire_entry, {
-        timer: hashedPtr(t._id),
+        timer: this.ptr(t),
         function: fnName(fn),
         now: k.jiffies,
         baseclk,
@@ -581,7 +589,7 @@ export class Timers {
       cpu.accum += (fn as Costed<TimerFn>).cost_ns ?? k.costs.handler_ns;
       yield BUSY;
     }
-    if (k.trace.enabled) k.traceEvent(timer_expire_exit, { timer: hashedPtr(t._id) }, cpu);
+    if (k.trace.enabled) k.traceEvent(timer_expire_exit, { timer: this.ptr(t) }, cpu);
     if (count !== cpu.preemptCount) {
       // WARN_ONCE(1, "timer: %pS preempt leak: %08x -> %08x\n", ...)
       if (!this.#warnedOnce.has("call_timer_fn")) {
