@@ -249,6 +249,35 @@ export class Timers {
     return this.kernel.thisCpu().id;
   }
 
+  /**
+   * BUG_ON() in kernel/time/timer.c (6.1; 6.2 made these WARN_ON_ONCE with
+   * a return): the kernel's BUG report, then the run stops unless
+   * --keep-going. `line` is the BUG_ON's line in 6.1's timer.c.
+   */
+  #bug(line: number): void {
+    const k = this.kernel;
+    const cpu = k.thisCpu(), t = cpu.current;
+    k.printk(4, "------------[ cut here ]------------");
+    k.printk(2, `kernel BUG at kernel/time/timer.c:${line}!`);
+    if (k.config.arch === "x86") {
+      const preempt = k.config.preempt === "full" ? " PREEMPT" : "";
+      k.printk(4, `invalid opcode: 0000 [#${++k.bugs}]${preempt} SMP`);
+    } else k.printk(0, `Internal error: Oops - BUG: 0 [#${++k.bugs}] SMP`);
+    k.printk(
+      4,
+      `CPU: ${cpu.id} PID: ${t.pid} Comm: ${t.comm} Not tainted ${k.config.version}.0 #1`,
+    );
+    if (!k.keepGoing) {
+      k.halted = true;
+      k.clock.stop();
+    }
+  }
+
+  /** 6.1 BUG()s where 6.2+ WARN_ON_ONCE()s and returns. */
+  get #bugs(): boolean {
+    return this.kernel.config.version === "6.1";
+  }
+
   #warnOnce(site: string, fn: string): void {
     if (this.#warnedOnce.has(site)) return;
     this.#warnedOnce.add(site);
@@ -350,6 +379,11 @@ export class Timers {
 
   /** __mod_timer(timer, expires, options) (kernel/time/timer.c). May run in interrupt context. */
   modTimer(t: timer_list, expires: number, options = 0): number {
+    // 6.1: BUG_ON(!timer->function); 6.2+: a shut-down timer is silently not started
+    if (!t.function && this.#bugs) {
+      this.#bug(1020);
+      return 0;
+    }
     let clk = 0, idx = -1, bucketExpiry = 0;
     let base: TimerBase;
     let ret = 0;
@@ -396,19 +430,21 @@ export class Timers {
     return ret;
   }
 
-  /** add_timer(): WARN_ON_ONCE when already pending. */
+  /** add_timer(): BUG_ON (6.1) or WARN_ON_ONCE (6.2+) when already pending. */
   addTimer(t: timer_list): void {
     if (t._bucket) {
-      this.#warnOnce("add_timer", "add_timer");
+      if (this.#bugs) this.#bug(1196);
+      else this.#warnOnce("add_timer", "add_timer");
       return;
     }
     this.modTimer(t, t.expires, MOD_TIMER_NOTPENDING);
   }
 
-  /** add_timer_on(timer, cpu) */
+  /** add_timer_on(timer, cpu): BUG_ON (6.1) / WARN_ON_ONCE when pending or without a function. */
   addTimerOn(t: timer_list, cpu: number): void {
-    if (t._bucket) {
-      this.#warnOnce("add_timer_on", "add_timer_on");
+    if (t._bucket || !t.function) {
+      if (this.#bugs) this.#bug(1213);
+      else this.#warnOnce("add_timer_on", "add_timer_on");
       return;
     }
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.bases.length) {

@@ -155,8 +155,26 @@ Deno.test("timer_reduce only moves a pending timer earlier; mod_timer_pending ne
   });
 });
 
-Deno.test("add_timer on a pending timer warns once and keeps it", () => {
+Deno.test("add_timer on a pending timer is a BUG in 6.1 (stops the run)", () => {
   const b = new TimerBench();
+  const { t } = recorder(b);
+  b.call(() => {
+    t.expires = 10;
+    add_timer(t);
+    add_timer(t);
+  });
+  const lines = b.k.log.lines().map((l) => l.replace(/^\[[ .0-9]+\] /, ""));
+  assert.deepEqual(lines.slice(-4, -1), [
+    "------------[ cut here ]------------",
+    "kernel BUG at kernel/time/timer.c:1196!",
+    "invalid opcode: 0000 [#1] SMP",
+  ]);
+  assert.equal(b.k.halted, true);
+  assert.equal(b.k.bugs, 1);
+});
+
+Deno.test("add_timer on a pending timer WARNs once in 6.6 and keeps it", () => {
+  const b = new TimerBench(1, { version: "6.6" });
   const { t } = recorder(b);
   b.call(() => {
     t.expires = 10;
@@ -168,6 +186,20 @@ Deno.test("add_timer on a pending timer warns once and keeps it", () => {
   const warns = b.k.log.records.filter((r) => r.text.startsWith("WARNING:"));
   assert.equal(warns.length, 1);
   assert.match(warns[0].text, /at kernel\/time\/timer\.c add_timer$/);
+  assert.equal(b.k.halted, false);
+});
+
+Deno.test("mod_timer of a timer without a function: BUG in 6.1, ignored (returns 0) in 6.6", () => {
+  const b61 = new TimerBench();
+  b61.call(() => mod_timer(new timer_list(), 5));
+  assert.ok(b61.k.log.lines().some((l) => l.includes("kernel BUG at kernel/time/timer.c:1020!")));
+  const b66 = new TimerBench(1, { version: "6.6" });
+  const t = new timer_list();
+  b66.call(() => {
+    assert.equal(mod_timer(t, 5), 0);
+    assert.equal(timer_pending(t), false);
+  });
+  assert.equal(b66.k.halted, false);
 });
 
 Deno.test("a timer callback runs in TIMER_SOFTIRQ context with irqs on (off when IRQSAFE)", () => {
