@@ -25,8 +25,14 @@
 export * from "./core/mod.ts";
 export * from "./plugins/genirq/mod.ts";
 export * from "./plugins/softirq/mod.ts";
+export * from "./plugins/tasklet/mod.ts";
 export * from "./plugins/timers/mod.ts";
 export { builtinPlugins } from "./plugins/mod.ts";
 export { checkExpectations, loadMachine, runScenario } from "./runner/mod.ts";
 export type { RunOptions, RunResult } from "./runner/mod.ts";
 export { Machine } from "./runner/machine.ts";
+export { readView, viewPaths } from "./runner/views.ts";
+export type { ViewMachine } from "./runner/views.ts";
+export { PerfettoRecorder } from "./runner/perfetto.ts";
+export { formatLatencyHist, formatLatencyTop, LatencyRecorder } from "./runner/latency.ts";
+export type { LatencyReport } from "./runner/latency.ts";

@@ -44,6 +44,35 @@ const stimulusSchema = z.object({
   args: z.record(z.string(), z.unknown()).optional().describe("Arguments of the action."),
 }).strict();
 
+const programSchema = z.object({
+  path: z.string().min(1).describe(
+    "A user program, relative to this scenario file: a module whose default export is a " +
+      "generator function main(argv) written with user.ts.",
+  ),
+  at_ms: z.number().min(0).default(0).describe(
+    "Run it from the shell no earlier than this (after the modules are loaded).",
+  ),
+  traced: z.boolean().default(false).describe(
+    "Run it under gdb (ptrace): a signal stops it (state t) and gdb continues it.",
+  ),
+  root: z.boolean().default(false).describe(
+    "Run it with sudo: it has CAP_SYS_RAWIO, so ioperm() can open ports.",
+  ),
+  core_dump: z.boolean().default(true).describe(
+    "A core is written when a coredump signal (SIGFPE, SIGSEGV, SIGTRAP...) kills it, so the " +
+      'shell adds "(core dumped)". True is the common default: systemd-coredump or apport ' +
+      "in core_pattern takes the core whatever ulimit -c says; false models ulimit -c 0 with " +
+      "a plain file core_pattern.",
+  ),
+  aslr: z.boolean().default(true).describe(
+    "randomize_va_space: load and stack addresses drawn from the seeded PRNG (gdb turns it off).",
+  ),
+  continue_after_ms: z.number().min(0).default(100).describe(
+    "Under gdb: how long the program stays stopped before the person types continue.",
+  ),
+  repeat: z.int().min(1).max(1000).default(1).describe("How many times to run it in a row."),
+}).strict().describe("A user program the shell runs.");
+
 const interruptExpectation = z.object({
   irq: z.int().min(0).describe("The Linux IRQ number."),
   total: z.int().min(0).optional().describe("Interrupts counted over all CPUs."),
@@ -60,6 +89,22 @@ const interruptExpectation = z.object({
   }
 });
 
+const softirqExpectation = z.object({
+  name: z.string().min(1).describe(
+    'The row of /proc/softirqs: HI, TIMER, NET_TX, NET_RX, BLOCK, IRQ_POLL, TASKLET, SCHED, HRTIMER, RCU or a vector a module added (e.g. "MY").',
+  ),
+  total: z.int().min(0).optional().describe("Executions counted over all CPUs, exactly."),
+  min: z.int().min(0).optional().describe("At least this many executions over all CPUs."),
+}).strict().check((ctx) => {
+  const { name, total, min } = ctx.value;
+  if (total === undefined && min === undefined) {
+    ctx.issues.push(configIssue(ctx.value, `nothing expected of softirq ${name}`, {
+      expected: "total, min, or both",
+      hint: "add total: <count> or min: <count>",
+    }));
+  }
+});
+
 const expectSchema = z.object({
   exit_code: z.int().optional().describe("Exit code of the run."),
   dmesg: z.array(z.string()).optional().describe(
@@ -68,8 +113,15 @@ const expectSchema = z.object({
   dmesg_absent: z.array(z.string()).optional().describe(
     "Text that must not appear in any line of the kernel log.",
   ),
+  shell: z.array(z.string()).optional().describe(
+    "Text that must appear in the shell transcript (programs' output, bash's reports, $?), " +
+      "in this order (each matches part of one line).",
+  ),
   interrupts: z.array(interruptExpectation).optional().describe(
     "Per-IRQ counts and action lists, as in /proc/interrupts at the end.",
+  ),
+  softirqs: z.array(softirqExpectation).optional().describe(
+    "Per-vector execution counts, as in /proc/softirqs at the end (needs the softirq plugin).",
   ),
 }).strict();
 
@@ -89,10 +141,22 @@ export const scenarioSchema = z.object({
   duration_ms: z.number().positive().describe("How long to run, in ms of simulated time."),
   unload: z.boolean().default(true).describe("Unload the modules (rmmod) at the end."),
   stimuli: z.array(stimulusSchema).default([]).describe("What happens to the hardware, when."),
+  programs: z.array(programSchema).default([]).describe(
+    "User programs a shell runs in order once the modules are loaded (see user.ts).",
+  ),
   expect: expectSchema.optional().describe("What the run must show; a miss fails the run."),
 }).strict().check((ctx) => {
   // A stimulus after the end would silently never happen.
-  const { duration_ms, stimuli } = ctx.value;
+  const { duration_ms, stimuli, programs } = ctx.value;
+  programs.forEach((p, i) => {
+    if (p.at_ms > duration_ms) {
+      ctx.issues.push(configIssue(p.at_ms, `program at ${p.at_ms} ms comes after the end`, {
+        expected: `at_ms from 0 to duration_ms (${duration_ms})`,
+        hint: "raise duration_ms or run the program earlier",
+        path: ["programs", i, "at_ms"],
+      }));
+    }
+  });
   stimuli.forEach((s, i) => {
     if (s.at_ms > duration_ms) {
       ctx.issues.push(configIssue(s.at_ms, `stimulus at ${s.at_ms} ms comes after the end`, {
@@ -111,6 +175,8 @@ export const scenarioSchema = z.object({
 export type ScenarioSpec = z.output<typeof scenarioSchema>;
 /** One entry of `modules`. */
 export type ModuleRef = z.output<typeof moduleSchema>;
+/** One entry of `programs`. */
+export type ProgramSpec = z.output<typeof programSchema>;
 /** One entry of `stimuli`. */
 export type StimulusSpec = z.output<typeof stimulusSchema>;
 /** The `expect` section. */

@@ -16,7 +16,16 @@
  * @module
  */
 
-import { BUSY, type BusyToken, RESCHED_POINT, type SleepToken, sleepToken } from "./body.ts";
+import {
+  type Body,
+  BUSY,
+  type BusyToken,
+  type CallToken,
+  callToken,
+  RESCHED_POINT,
+  type SleepToken,
+  sleepToken,
+} from "./body.ts";
 import type { Cpu } from "./cpu.ts";
 import { kernel } from "./kernel.ts";
 import { kprintf, type LogLevel } from "./printk.ts";
@@ -136,6 +145,19 @@ export function noteSleep(tok: SleepToken): SleepToken {
   }
   c.madeSleep = tok;
   return tok;
+}
+/**
+ * Register a sub-body made by a kernel call on the running CPU (a call that
+ * takes time: `local_bh_enable()` running softirqs). Returns the call token
+ * for a generator body to yield; a plain function body cannot yield it, and
+ * the executor runs the sub-body right after that body's step instead.
+ * Only while the CPU's executor runs (`cpu.executing`); callers outside it
+ * (a test's `kernel.enter`) must run the body themselves.
+ */
+export function noteCall(body: Body): CallToken {
+  const c = kernel().currentCpu;
+  if (c) c.madeCall = body;
+  return callToken(body);
 }
 /** ndelay(ns): busy-wait. */
 export function ndelay(ns: number): BusyToken {

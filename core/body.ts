@@ -60,8 +60,11 @@ export interface SleepToken {
   readonly kind: "sleep";
   /** Timeout in ns; Infinity sleeps until woken. */
   readonly ns: number;
-  /** Task state while asleep: S (interruptible), D (uninterruptible), I (idle). */
-  readonly state: "S" | "D" | "I";
+  /**
+   * Task state while asleep: S (interruptible), D (uninterruptible), I (idle),
+   * t (ptrace stop, TASK_TRACED: a tracee stopped for its tracer).
+   */
+  readonly state: "S" | "D" | "I" | "t";
   /** The kernel function that slept, for messages. */
   readonly caller: string;
   /** Set once the sleep was reported as a BUG (sleeping in atomic context). */
@@ -100,7 +103,11 @@ export type BodyGenerator<R = unknown> = Generator<unknown, R, unknown>;
 export const BUSY: BusyToken = Object.freeze({ kind: "busy" });
 
 /** Make a sleep token. */
-export function sleepToken(ns: number, state: "S" | "D" | "I", caller: string): SleepToken {
+export function sleepToken(
+  ns: number,
+  state: "S" | "D" | "I" | "t",
+  caller: string,
+): SleepToken {
   return { kind: "sleep", ns, state, caller };
 }
 
@@ -142,6 +149,7 @@ export class GeneratorBody implements Body {
     const tok = r.value as Token;
     if (tok && tok.kind === "sleep") return cpu.sleep(tok);
     if (tok && tok.kind === "call") {
+      if (cpu.madeCall === tok.body) cpu.madeCall = undefined;
       cpu.callee = tok.body;
       this.#called = true;
       return CALL;

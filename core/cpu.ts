@@ -132,6 +132,15 @@ export class Cpu {
    * function body that sleeps leaves it set.
    */
   madeSleep: SleepToken | undefined;
+  /**
+   * A sub-body made by a kernel call during the current step (see
+   * `noteCall` in core/api.ts) and not yet yielded as a call token. A
+   * generator body that yields the token clears it; when a plain function
+   * made it, the executor runs it right after the step (after the step's
+   * busy time), so its time passes and hardirqs nest in it. Such a body must
+   * leave `cpu.retval` as it found it (the caller's result may be in it).
+   */
+  madeCall: Body | undefined;
 
   constructor(readonly id: number, readonly kernel: Kernel) {
     this.name = `cpu${id}`;
@@ -175,6 +184,11 @@ export class Cpu {
     return this.#irqDepth;
   }
 
+  /** True while the executor is stepping a body on this CPU (kernel code runs "on" it). */
+  get executing(): boolean {
+    return this.#running;
+  }
+
   /** True while a busy segment is in progress. */
   get busy(): boolean {
     return this.#busy.pending;
@@ -185,6 +199,8 @@ export class Cpu {
   /** irq_enter(): count the hardirq level. Runs in interrupt context. */
   irqEnter(): void {
     this.preemptCount += HARDIRQ_OFFSET;
+    const k = this.kernel;
+    if (k.trace.enabled) k.trace.irqContext(this.id, true, k.now);
   }
 
   /**
@@ -194,6 +210,8 @@ export class Cpu {
    */
   irqExit(): Body | undefined {
     this.preemptCount -= HARDIRQ_OFFSET;
+    const k = this.kernel;
+    if (k.trace.enabled) k.trace.irqContext(this.id, false, k.now);
     const hooks = this.kernel.softirqHooks;
     if (hooks && !this.inInterrupt() && hooks.pending(this)) return hooks.onIrqExit(this);
     return undefined;
@@ -256,6 +274,30 @@ export class Cpu {
       );
     }
     if (Number.isFinite(tok.ns)) this.accum += tok.ns;
+  }
+
+  /**
+   * A plain function made a call it could not yield: run it right after the
+   * step. Returns true when the step's answer was handled here (busy, DONE
+   * or CALL). A step that sleeps or halts keeps its answer: the call waits
+   * on top of the task's frame and runs first when the task runs again (it
+   * must not leak to whatever runs next on this CPU).
+   */
+  #plainCall(f: Frame, r: number): boolean {
+    const call = this.madeCall!;
+    this.madeCall = undefined;
+    if (r === BLOCK || r === HALT) {
+      f.push(call);
+      return false;
+    }
+    f.remaining += this.accum + (r >= 0 ? r : 0);
+    if (r === DONE) f.pop();
+    else if (r === CALL) {
+      f.push(this.callee!);
+      this.callee = undefined;
+    }
+    f.push(call);
+    return true;
   }
 
   // ---- executor ----
@@ -355,6 +397,7 @@ export class Cpu {
         this.voluntaryPoint = false;
         const r = body.step(this);
         if (this.madeSleep !== undefined) this.#plainSleep();
+        if (this.madeCall !== undefined && this.#plainCall(f, r)) continue;
         if (r >= 0) {
           const ns = r + this.accum;
           if (ns > 0) {

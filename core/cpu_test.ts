@@ -280,8 +280,8 @@ Deno.test("Cpu.sleep in atomic context prints the BUG line and halts the kernel"
   });
   k.runUntil(100 * MS);
   const bug = k.log.lines().filter((l) => l.startsWith("BUG:"));
-  assert.deepEqual(bug, ["BUG: scheduling while atomic: atomic_sleeper/1/0x00000002"]);
-  assert.equal(t.pid, 1);
+  assert.deepEqual(bug, ["BUG: scheduling while atomic: atomic_sleeper/2/0x00000002"]);
+  assert.equal(t.pid, 2);
   assert.equal(k.bugs, 1);
   assert.equal(k.halted, true);
   assert.equal(k.now, SWITCH, "the run stopped at the BUG");
@@ -309,7 +309,7 @@ Deno.test("Cpu.sleep in atomic context with keepGoing spins for the time and con
   k.runUntil(100 * MS);
   assert.deepEqual(
     k.log.lines().filter((l) => l.startsWith("BUG:")),
-    ["BUG: scheduling while atomic: atomic_sleeper/1/0x00000002"],
+    ["BUG: scheduling while atomic: atomic_sleeper/2/0x00000002"],
   );
   assert.equal(k.halted, false);
   assert.equal(k.bugs, 1);

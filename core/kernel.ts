@@ -176,8 +176,35 @@ export class Kernel {
   }
   #notImplemented = new Set<string>();
 
-  /** Record a tracepoint hit from the current CPU (callers check `trace.enabled`). */
-  traceEvent<A>(type: TraceEventType<A>, args: A, cpu: Cpu = this.thisCpu()): void {
+  /**
+   * The need-resched flags a trace entry records when TIF_NEED_RESCHED is
+   * set (tracing_gen_ctx_irq_test, kernel/trace/trace.c): x86 and arm64 fold
+   * it into preempt_count (PREEMPT_NEED_RESCHED, set with it by
+   * resched_curr() and scheduler_ipi()), so both bits show (`N`); 32-bit ARM
+   * uses asm-generic/preempt.h, whose test_preempt_need_resched() is false
+   * (`n`).
+   */
+  get #reschedFlags(): number {
+    return this.config.arch === "arm" ? 1 : 3;
+  }
+
+  /**
+   * Record a tracepoint hit from the current CPU (callers check
+   * `trace.enabled`). `extraPreempt` is added to the recorded preempt depth
+   * for code the model does not count itself (the rq lock in __schedule).
+   * The idle task runs with preemption disabled (init_idle_preempt_count():
+   * PREEMPT_DISABLED, with CONFIG_PREEMPT_COUNT as on distribution 6.1
+   * kernels), which the model does not keep in its count: hits while the
+   * idle task is current record one more level (`..s1.` for a softirq served
+   * from idle).
+   */
+  traceEvent<A>(
+    type: TraceEventType<A>,
+    args: A,
+    cpu: Cpu = this.thisCpu(),
+    extraPreempt = 0,
+    irqsOff = cpu.irqsDisabled,
+  ): void {
     const t = cpu.current;
     this.trace.record(
       type,
@@ -186,10 +213,40 @@ export class Kernel {
       cpu.id,
       t.pid,
       t.comm,
-      cpu.preemptCount,
-      cpu.irqsDisabled,
-      cpu.needResched ? 1 : 0,
+      cpu.preemptCount + extraPreempt + (t === cpu.idleTask ? 1 : 0),
+      irqsOff,
+      cpu.needResched ? this.#reschedFlags : 0,
     );
+  }
+
+  /**
+   * Publish a counter (pending softirqs, a workqueue's depth) to the trace
+   * sinks: the timeline draws it. Callers check `trace.enabled`.
+   */
+  traceCounter(name: string, value: number, cpu: number = this.thisCpu().id): void {
+    this.trace.counter(name, cpu, value, this.clock.now);
+  }
+
+  /**
+   * Publish one end of a flow arrow to the trace sinks (`start` where work is
+   * handed over, `end` where it starts to run; `key` pairs them). Callers
+   * check `trace.enabled`.
+   */
+  traceFlow(
+    kind: string,
+    key: string | number,
+    phase: "start" | "end",
+    cpu: Cpu = this.thisCpu(),
+  ): void {
+    this.trace.flow({
+      kind,
+      key,
+      phase,
+      ts: this.clock.now,
+      cpu: cpu.id,
+      pid: cpu.current.pid,
+      preempt: cpu.preemptCount,
+    });
   }
 
   /**

@@ -15,12 +15,108 @@ import { type Cpu, Frame, IdleBody } from "./cpu.ts";
 import { type EventHandle, NO_EVENT } from "./scheduler.ts";
 import type { Kernel } from "./kernel.ts";
 import type { BodyGenerator } from "./body.ts";
+import { defineTraceEvent } from "./trace.ts";
+
+// ---- tracepoints (include/trace/events/sched.h, Linux 6.1) ----
+
+/** Arguments of sched_switch, captured when it is recorded. */
+export interface SchedSwitchArgs {
+  prev_comm: string;
+  prev_pid: number;
+  prev_prio: number;
+  /** __trace_sched_switch_state(): TASK_REPORT bits, 0x100 (TASK_REPORT_MAX) when preempted. */
+  prev_state: number;
+  next_comm: string;
+  next_pid: number;
+  next_prio: number;
+}
+
+/** TASK_REPORT_MAX: the `+` of a preempted task. */
+const TASK_REPORT_MAX = 0x100;
+// __print_flags() table of sched_switch (include/trace/events/sched.h)
+const STATE_NAMES: [number, string][] = [
+  [0x01, "S"],
+  [0x02, "D"],
+  [0x04, "T"],
+  [0x08, "t"],
+  [0x10, "X"],
+  [0x20, "Z"],
+  [0x40, "P"],
+  [0x80, "I"],
+];
+
+/** prev_state as sched_switch prints it: `S`, `D`, `I`, `R`, `R+`, `D|...`. */
+export function formatPrevState(state: number): string {
+  const bits = state & (TASK_REPORT_MAX - 1);
+  const names = bits ? STATE_NAMES.filter(([b]) => bits & b).map(([, n]) => n).join("|") : "R";
+  return names + (state & TASK_REPORT_MAX ? "+" : "");
+}
+
+/**
+ * __task_state_index() as a report bit: S 0x1, D 0x2, I 0x80 (TASK_REPORT_IDLE);
+ * an exited kthread is EXIT_DEAD (X, auto-reaped), a user task EXIT_ZOMBIE (Z).
+ */
+export function taskReportState(t: Task): number {
+  switch (t.state) {
+    case "S":
+      return 0x01;
+    case "D":
+      return 0x02;
+    case "I":
+      return 0x80;
+    case "X":
+      return t.kthread ? 0x10 : 0x20;
+    default:
+      return 0;
+  }
+}
+
+/** sched:sched_switch */
+export const sched_switch = defineTraceEvent<SchedSwitchArgs>(
+  "sched",
+  "sched_switch",
+  (a) =>
+    `prev_comm=${a.prev_comm} prev_pid=${a.prev_pid} prev_prio=${a.prev_prio} prev_state=${
+      formatPrevState(a.prev_state)
+    } ==> next_comm=${a.next_comm} next_pid=${a.next_pid} next_prio=${a.next_prio}`,
+);
+
+/** Arguments of the sched_wakeup_template events. */
+export interface SchedWakeupArgs {
+  comm: string;
+  pid: number;
+  prio: number;
+  target_cpu: number;
+}
+const wakeupFormat = (a: SchedWakeupArgs) =>
+  `comm=${a.comm} pid=${a.pid} prio=${a.prio} target_cpu=${String(a.target_cpu).padStart(3, "0")}`;
+/** sched:sched_waking — in try_to_wake_up(), from the waking context. */
+export const sched_waking = defineTraceEvent<SchedWakeupArgs>(
+  "sched",
+  "sched_waking",
+  wakeupFormat,
+);
+/** sched:sched_wakeup — the task is TASK_RUNNING again (ttwu_do_wakeup). */
+export const sched_wakeup = defineTraceEvent<SchedWakeupArgs>(
+  "sched",
+  "sched_wakeup",
+  wakeupFormat,
+);
+/** sched:sched_wakeup_new — wake_up_new_task(). */
+export const sched_wakeup_new = defineTraceEvent<SchedWakeupArgs>(
+  "sched",
+  "sched_wakeup_new",
+  wakeupFormat,
+);
 
 /** Scheduling policy. */
 export type Policy = "normal" | "fifo" | "rr" | "idle";
 
-/** Task states as `ps` and sched_switch print them. */
-export type TaskState = "R" | "S" | "D" | "I" | "X";
+/**
+ * Task states as `ps` and sched_switch print them; `t` is TASK_TRACED, a
+ * tracee stopped for its tracer (fs/proc/array.c "t (tracing stop)").
+ */
+export type TaskState = "R" | "S" | "D" | "I" | "t" | "X";
 
 // kernel/sched/core.c sched_prio_to_weight[]
 // deno-fmt-ignore
@@ -56,6 +152,8 @@ export interface TaskOptions {
   cpusAllowed?: number[];
   /** Kernel thread (true) or user task (false). */
   kthread?: boolean;
+  /** An explicit pid: 1 for init. Default: the next free pid from 2. */
+  pid?: number;
   /** Start runnable (default) or asleep until woken (kthread_create without wake_up). */
   start?: "runnable" | "sleeping";
 }
@@ -129,7 +227,8 @@ export type ReschedIpi = (from: Cpu, to: Cpu) => void;
 /** The scheduler of one machine. */
 export class Scheduler {
   readonly tasks: Task[] = [];
-  #nextPid = 1;
+  /** Pid 1 is init's (is_global_init); every other task takes the next free one from 2. */
+  #nextPid = 2;
   #rq: Task[][] = [];
   #minVruntime: number[] = [];
   /** Hooks (tracepoints and plugins): called on each context switch and wake-up. */
@@ -159,8 +258,11 @@ export class Scheduler {
     if (cpuId < 0 || cpuId >= k.cpus.length) {
       throw new RangeError(`Cannot create task ${opts.comm} on CPU ${cpuId}: no such CPU`);
     }
+    if (opts.pid !== undefined && this.tasks.some((x) => x.pid === opts.pid && x.state !== "X")) {
+      throw new RangeError(`Cannot create task ${opts.comm} as pid ${opts.pid}: the pid is in use`);
+    }
     const t = new Task(
-      this.#nextPid++,
+      opts.pid ?? this.#nextPid++,
       opts.comm.slice(0, 15), // TASK_COMM_LEN 16
       opts.policy ?? "normal",
       opts.nice ?? 0,
@@ -176,7 +278,7 @@ export class Scheduler {
     if (opts.start === "sleeping") t.state = "S";
     else {
       t.state = "S";
-      this.wakeUp(t);
+      this.#wakeUp(t, true);
     }
     return t;
   }
@@ -191,8 +293,18 @@ export class Scheduler {
    * not sleeping. Sets need_resched on its CPU when it should preempt.
    */
   wakeUp(t: Task): boolean {
+    return this.#wakeUp(t, false);
+  }
+
+  #wakeUp(t: Task, isNew: boolean): boolean {
     if (t.state === "R" || t.state === "X") return false;
     const k = this.kernel;
+    // try_to_wake_up() traces sched_waking after its preempt_disable() and
+    // under p->pi_lock (depth 2, irqs off); ttwu_do_wakeup() traces
+    // sched_wakeup under the rq lock too (depth 3). wake_up_new_task()
+    // traces only sched_wakeup_new, under pi_lock and the rq lock (depth 2).
+    const waker = k.currentCpu;
+    if (k.trace.enabled && !isNew) this.#traceWake(sched_waking, t, waker, 2);
     k.sleepTimers?.cancel(t);
     if (t.wakeEvent !== NO_EVENT) {
       k.clock.cancel(t.wakeEvent);
@@ -208,8 +320,12 @@ export class Scheduler {
     }
     if (cpu.current !== t) this.#enqueue(t);
     for (const h of this.onWakeup) h(t, cpu);
-    if (this.#shouldPreempt(cpu.current, t, cpu)) {
-      cpu.needResched = true;
+    const preempt = this.#shouldPreempt(cpu.current, t, cpu);
+    if (preempt) cpu.needResched = true; // check_preempt_curr() comes before the tracepoint
+    if (k.trace.enabled) {
+      this.#traceWake(isNew ? sched_wakeup_new : sched_wakeup, t, waker, isNew ? 2 : 3);
+    }
+    if (preempt) {
       // resched_curr() on a remote CPU: smp_send_reschedule()
       const from = k.currentCpu;
       if (from && from !== cpu) {
@@ -219,6 +335,23 @@ export class Scheduler {
     }
     cpu.poke();
     return true;
+  }
+
+  #traceWake(
+    ev: typeof sched_wakeup,
+    t: Task,
+    waker: Cpu | undefined,
+    depth: number,
+  ): void {
+    const k = this.kernel;
+    const on = waker ?? k.cpus[t.cpu];
+    k.traceEvent(
+      ev,
+      { comm: t.comm, pid: t.pid, prio: t.prio, target_cpu: t.cpu },
+      on,
+      depth,
+      true,
+    );
   }
 
   /**
@@ -329,6 +462,31 @@ export class Scheduler {
     }
     this.#dequeue(next);
     prev.preempted = preempt && prev.state === "R";
+    // __schedule(): irqs off, need_resched cleared, depth 2: schedule()'s
+    // preempt_disable() (the idle task's own disabled preemption in
+    // schedule_idle(), which traceEvent adds) and the rq lock
+    if (this.kernel.trace.enabled) {
+      this.kernel.traceEvent(
+        sched_switch,
+        {
+          prev_comm: prev.comm,
+          prev_pid: prev.pid,
+          prev_prio: prev.prio,
+          // the idle task leaves through schedule_idle() -> __schedule(SM_NONE): `R`
+          prev_state: prev === cpu.idleTask
+            ? 0
+            : prev.preempted
+            ? TASK_REPORT_MAX
+            : taskReportState(prev),
+          next_comm: next.comm,
+          next_pid: next.pid,
+          next_prio: next.prio,
+        },
+        cpu,
+        prev === cpu.idleTask ? 1 : 2,
+        true,
+      );
+    }
     for (const h of this.onSwitch) h({ cpu, prev, next });
     cpu.current = next;
     next.execStart = this.kernel.clock.now;

@@ -39,17 +39,23 @@ function startTicks(k: Kernel): void {
   k.clock.schedule(JIFFY, tick);
 }
 
-Deno.test("Scheduler.create gives pids from 1, truncates comm to 15 chars and starts runnable", () => {
+Deno.test("Scheduler.create gives pids from 2 (1 is init's), truncates comm to 15 chars and starts runnable", () => {
   const k = testKernel();
   const a = k.sched.create({ comm: "a_very_long_task_name", body: spin(1, 1, k) });
   const b = k.sched.create({ comm: "b", body: spin(1, 1, k), start: "sleeping" });
-  assert.equal(a.pid, 1);
-  assert.equal(b.pid, 2);
+  assert.equal(a.pid, 2);
+  assert.equal(b.pid, 3);
   assert.equal(a.comm, "a_very_long_tas");
   assert.equal(a.state, "R");
   assert.equal(b.state, "S");
   assert.deepEqual(k.sched.runqueue(0), [a]);
-  assert.equal(k.sched.byPid(2), b);
+  assert.equal(k.sched.byPid(3), b);
+  const init = k.sched.create({ comm: "init", pid: 1, kthread: false, body: spin(1, 1, k) });
+  assert.equal(init.pid, 1);
+  assert.throws(
+    () => k.sched.create({ comm: "again", pid: 1, body: spin(1, 1, k) }),
+    /Cannot create task again as pid 1: the pid is in use/,
+  );
 });
 
 Deno.test("Scheduler.create rejects a CPU that does not exist", () => {

@@ -16,11 +16,13 @@ import {
 } from "./cpu.ts";
 import {
   defineTraceEvent,
+  eventFilter,
   formatTraceLine,
   TraceBuffer,
   type TraceEntry,
   traceEvents,
   traceFlags,
+  unmatchedEventPatterns,
 } from "./trace.ts";
 
 const irqHandlerEntry = defineTraceEvent<{ irq: number; name: string }>(
@@ -129,7 +131,7 @@ Deno.test("formatTraceLine pads comm to 16 on the left, pid to 7 on the right, c
     comm: "ksoftirqd/1",
     pid: 18,
     cpu: 1,
-    ts: 5_000_001_999,
+    ts: 5_000_001_499,
     preempt: SOFTIRQ_OFFSET,
     type: softirqEntry as never,
     args: { vec: 1, action: "TIMER" },
@@ -154,6 +156,21 @@ Deno.test("formatTraceLine lets a long pid and a large time widen their columns"
     "     kworker/0:1-12345678 [012] ..... 123456.000000: " +
       "workqueue_execute_start: work struct ff00: function vmstat_update\n",
   );
+});
+
+Deno.test("formatTraceLine rounds the time to the nearest microsecond like ns2usecs", () => {
+  // ns2usecs() (kernel/trace/trace.c): (nsec + 500) / 1000
+  const at = (ts: number) => formatTraceLine(entry({ ts })).slice(36, 51);
+  assert.equal(at(1_499), "     0.000001: ");
+  assert.equal(at(1_500), "     0.000002: ");
+  assert.equal(at(999_999_500), "     1.000000: ", "carries into the seconds");
+  assert.equal(at(499), "     0.000000: ");
+});
+
+Deno.test("formatTraceLine prints pid 0 as <idle> whatever its comm", () => {
+  // __trace_find_cmdline(): `if (!pid) { strcpy(comm, "<idle>"); return; }`
+  const line = formatTraceLine(entry({ comm: "swapper/3", pid: 0, cpu: 3 }));
+  assert.equal(line.slice(0, 31), "          <idle>-0       [003] ");
 });
 
 Deno.test("TraceBuffer keeps the newest capacity entries and counts all written", () => {
@@ -201,6 +218,30 @@ Deno.test("TraceBuffer.format prints the nop header with in-buffer/written count
   assert.equal(lines[14], "");
 });
 
+Deno.test("TraceBuffer.format prints print_func_help_header_irq of 6.1 line for line", () => {
+  // kernel/trace/trace.c (6.1): prec = 2 without record-tgid, space = 12 blanks;
+  // each line is seq_printf(m, "#                            %.*s...", prec, space)
+  const pre = "#" + " ".repeat(28) + "  ";
+  const lines = new TraceBuffer(1).format(2).split("\n");
+  assert.deepEqual(lines.slice(0, 12), [
+    "# tracer: nop",
+    "#",
+    "# entries-in-buffer/entries-written: 0/0   #P:2",
+    "#",
+    pre + "  _-----=> irqs-off/BH-disabled",
+    pre + " / _----=> need-resched",
+    pre + "| / _---=> hardirq/softirq",
+    pre + "|| / _--=> preempt-depth",
+    pre + "||| / _-=> migrate-disable",
+    pre + "|||| /     delay",
+    // "#           TASK-PID  %.*s CPU#  |||||  TIMESTAMP  FUNCTION", prec, "     TGID   "
+    "#           TASK-PID  " + "  " + " CPU#  |||||  TIMESTAMP  FUNCTION",
+    // "#              | |    %.*s   |   |||||     |         |", prec, "       |    "
+    "#              | |    " + "  " + "   |   |||||     |         |",
+  ]);
+  assert.equal(lines[12], "", "no entries: the header only");
+});
+
 Deno.test("TraceBuffer.setFilter with irq:* keeps only irq events", () => {
   const t = new TraceBuffer(16);
   t.enabled = true;
@@ -223,6 +264,56 @@ Deno.test("TraceBuffer.setFilter takes a comma list and bare event names", () =>
   assert.equal(t.wants(workqueueExecuteStart as never), true);
   t.setFilter(undefined);
   assert.equal(t.wants(irqHandlerEntry as never), true, "no filter: everything");
+});
+
+Deno.test("eventFilter applies set_event items in order, with ! removing", () => {
+  const sched = defineTraceEvent<number>("sched", "sched_switch", (n) => `${n}`);
+  const f1 = eventFilter("irq:*,!irq:softirq_entry");
+  assert.equal(f1(irqHandlerEntry as never), true);
+  assert.equal(f1(softirqEntry as never), false);
+  assert.equal(f1(sched as never), false);
+  // a list that starts with ! starts from every event
+  const f2 = eventFilter("!sched:*");
+  assert.equal(f2(sched as never), false);
+  assert.equal(f2(irqHandlerEntry as never), true);
+  // `system:` (empty event) and a bare system name mean the whole system
+  assert.equal(eventFilter("irq:")(softirqEntry as never), true);
+  assert.equal(eventFilter("irq")(softirqEntry as never), true);
+  assert.equal(eventFilter("irq")(sched as never), false);
+  // *:* and * mean everything; a later negation of a bare event name removes it
+  assert.equal(eventFilter("*:*")(sched as never), true);
+  assert.equal(eventFilter("*,!softirq_entry")(softirqEntry as never), false);
+});
+
+Deno.test("unmatchedEventPatterns names the items no event matches", () => {
+  const known = [irqHandlerEntry, softirqEntry] as never[];
+  assert.deepEqual(unmatchedEventPatterns("irq:*,irq:nope, foo:*,!bar", known), [
+    "irq:nope",
+    "foo:*",
+    "!bar",
+  ]);
+  assert.deepEqual(unmatchedEventPatterns("irq,!irq:softirq_entry", known), []);
+});
+
+Deno.test("TraceBuffer sinks see every hit whatever the filter, and counters and flows", () => {
+  const t = new TraceBuffer(16);
+  const seen: string[] = [];
+  t.addSink({
+    event: (e) => seen.push(`event ${e.type.name}`),
+    counter: (name, cpu, value, ts) => seen.push(`counter ${name} ${cpu} ${value} ${ts}`),
+    flow: (p) => seen.push(`flow ${p.kind} ${p.key} ${p.phase}`),
+  });
+  assert.equal(t.enabled, true, "a sink turns tracing on");
+  t.setFilter("irq:irq_handler_entry");
+  t.record(softirqEntry, { vec: 1, action: "TIMER" }, 5, 0, 0, "x", 0, false, 0);
+  t.counter("pending softirqs", 1, 2, 7);
+  t.flow({ kind: "softirq", key: 3, phase: "start", ts: 8, cpu: 0, pid: 0, preempt: 0 });
+  assert.deepEqual(seen, [
+    "event softirq_entry",
+    "counter pending softirqs 1 2 7",
+    "flow softirq 3 start",
+  ]);
+  assert.equal(t.written, 0, "the ring keeps its filter");
 });
 
 Deno.test("TraceBuffer.wants is false while tracing is off", () => {

@@ -10,6 +10,7 @@ import { devices } from "./devices/mod.ts";
 import { genirq } from "./genirq/mod.ts";
 import { i8259 } from "./i8259/mod.ts";
 import { softirq } from "./softirq/mod.ts";
+import { tasklet } from "./tasklet/mod.ts";
 import { timers } from "./timers/mod.ts";
 import { x86 } from "./x86/mod.ts";
 
@@ -19,6 +20,7 @@ export const builtinPlugins: PluginRegistry = {
   genirq,
   i8259,
   softirq,
+  tasklet,
   timers,
   x86,
 } as PluginRegistry;

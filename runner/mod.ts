@@ -21,6 +21,13 @@ import { loadScenarioSpec, type ScenarioSpec } from "../config/scenario.ts";
 import type { YamlSource } from "../config/source.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
 import { strerror } from "./errno.ts";
+import {
+  type JobResult,
+  type ShellJob,
+  startShell,
+  UserArchKey,
+  type UserMain,
+} from "../plugins/signal/mod.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -38,6 +45,17 @@ export interface RunOptions {
   durationMs?: number;
   /** Plugin registry (default: the built-in plugins). */
   registry?: PluginRegistry;
+  /** Unload the modules at the end (default: the scenario's `unload`). */
+  unload?: boolean;
+  /** Called once the machine is built, before anything runs (attach trace sinks here). */
+  onStart?: (k: Kernel) => void;
+  /**
+   * Run the scenario's duration in steps of this many ns, calling `onStep`
+   * after each (progress, `watch`). The result is the same as one run.
+   */
+  stepNs?: number;
+  /** Called after each step with the simulated time reached and the end. */
+  onStep?: (k: Kernel, nowNs: number, endNs: number) => void | Promise<void>;
 }
 
 /** What a run produced. */
@@ -53,6 +71,8 @@ export interface RunResult {
   dmesg: string;
   /** Failed expectations, in words. */
   failures: string[];
+  /** How each user program ended, in order. */
+  programs: JobResult[];
   /** 0 ok, 1 kernel BUG or failed expectation. */
   exitCode: number;
 }
@@ -219,8 +239,59 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
       );
     }
   }
+  // User programs: the arch must provide user mode; each file exports main.
+  const jobs: ShellJob[] = [];
+  for (let i = 0; i < sspec.programs.length; i++) {
+    const ps = sspec.programs[i];
+    if (!k.bus.tryGet(UserArchKey)) {
+      errors.push(
+        new ConfigError({
+          location: ssource.locate(["programs", i]),
+          path: `programs[${i}]`,
+          message: `machine "${mspec.name}" cannot run user programs: no plugin provides user mode`,
+          hint: "load the x86 plugin (machines/pc.yaml does)",
+        }),
+      );
+      break;
+    }
+    const file = resolveRelative(scenarioFile, ps.path);
+    try {
+      try {
+        await Deno.stat(file);
+      } catch {
+        throw new Error(`no such file ${file}`);
+      }
+      const mod = await import(fileUrl(file));
+      const main = mod.default;
+      if (typeof main !== "function" || main.constructor?.name !== "GeneratorFunction") {
+        throw new Error("its default export is not a generator function main()");
+      }
+      jobs.push({
+        file: file.split("/").pop()!.replace(/\.[tj]s$/, ""),
+        main: main as UserMain,
+        atNs: Math.round(ps.at_ms * 1e6),
+        traced: ps.traced,
+        root: ps.root,
+        coreDump: ps.core_dump,
+        aslr: ps.aslr,
+        continueAfterNs: Math.round(ps.continue_after_ms * 1e6),
+        repeat: ps.repeat,
+      });
+    } catch (e) {
+      errors.push(
+        new ConfigError({
+          location: ssource.locate(["programs", i, "path"]),
+          path: `programs[${i}].path`,
+          message: `cannot load program "${ps.path}": ${(e as Error).message.split("\n")[0]}`,
+          hint: "a program is a TypeScript file: export default function* main() { ... }",
+        }),
+      );
+    }
+  }
   if (errors.length) throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
   for (const s of stimuli) s();
+  const programs: JobResult[] = [];
+  opts.onStart?.(k);
 
   const shell: string[] = [];
   const loaded: KernelModule[] = [];
@@ -240,14 +311,22 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
           shell.push(`insmod: ERROR: could not insert module ${m.name}.ko: ${strerror(r)}`);
         } else loaded.push(m);
       }
+      // then the user programs, from a shell
+      if (jobs.length) startShell(k, jobs, (line) => shell.push(line), programs);
       return 0;
     })(),
   });
   for (const cpu of k.cpus) cpu.start();
   const end = Math.round((opts.durationMs ?? sspec.duration_ms) * 1e6);
-  k.runUntil(end);
+  if (opts.stepNs && opts.stepNs > 0) {
+    for (let t = Math.min(end, opts.stepNs);; t = Math.min(end, t + opts.stepNs)) {
+      k.runUntil(t);
+      await opts.onStep?.(k, t, end);
+      if (t >= end || k.halted) break;
+    }
+  } else k.runUntil(end);
   const gi = k.procfs.read("/proc/interrupts") ?? "";
-  if (sspec.unload && !k.halted) {
+  if ((opts.unload ?? sspec.unload) && !k.halted) {
     k.sched.create({
       comm: "rmmod",
       kthread: false,
@@ -265,7 +344,13 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     k.runUntil(end + 100_000_000);
   }
   const dmesg = k.log.dmesg();
-  const failures = checkExpectations(sspec, k, gi, opts.keepGoing ? 0 : k.halted ? 1 : 0);
+  const failures = checkExpectations(
+    sspec,
+    k,
+    gi,
+    opts.keepGoing ? 0 : k.halted ? 1 : 0,
+    shell,
+  );
   let exitCode = k.halted ? 1 : 0;
   if (failures.length) exitCode = 1;
   return {
@@ -277,6 +362,7 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     dmesg,
     failures,
     exitCode,
+    programs,
   };
 }
 
@@ -286,6 +372,7 @@ export function checkExpectations(
   k: Kernel,
   interrupts: string,
   exit: number,
+  shell: readonly string[] = [],
 ): string[] {
   const out: string[] = [];
   const e = s.expect;
@@ -299,6 +386,12 @@ export function checkExpectations(
     const i = lines.findIndex((l, j) => j >= at && l.includes(want));
     if (i < 0) out.push(`dmesg has no line containing "${want}" (in order)`);
     else at = i + 1;
+  }
+  let sat = 0;
+  for (const want of e.shell ?? []) {
+    const i = shell.findIndex((l, j) => j >= sat && l.includes(want));
+    if (i < 0) out.push(`shell transcript has no line containing "${want}" (in order)`);
+    else sat = i + 1;
   }
   for (const bad of e.dmesg_absent ?? []) {
     const l = lines.find((x) => x.includes(bad));
@@ -322,6 +415,25 @@ export function checkExpectations(
     }
     if (want.actions !== undefined && !row.endsWith(`  ${want.actions}`)) {
       out.push(`IRQ ${want.irq}: actions "${row.trim()}", expected "${want.actions}"`);
+    }
+  }
+  if (e.softirqs?.length) {
+    const text = k.procfs.read("/proc/softirqs");
+    const counts = new Map<string, number>();
+    for (const line of (text ?? "").split("\n").slice(1)) {
+      const m = /^\s*([^\s:]+):(.*)$/.exec(line);
+      if (m) counts.set(m[1], m[2].trim().split(/\s+/).reduce((a, b) => a + Number(b), 0));
+    }
+    for (const want of e.softirqs) {
+      const total = counts.get(want.name);
+      if (text === undefined) out.push("/proc/softirqs does not exist (load the softirq plugin)");
+      else if (total === undefined) out.push(`/proc/softirqs has no row ${want.name}`);
+      else if (want.total !== undefined && total !== want.total) {
+        out.push(`softirq ${want.name}: ${total} executions, expected ${want.total}`);
+      } else if (want.min !== undefined && total < want.min) {
+        out.push(`softirq ${want.name}: ${total} executions, expected at least ${want.min}`);
+      }
+      if (text === undefined) break;
     }
   }
   return out;

@@ -79,11 +79,13 @@ Deno.test("main --trace writes the kernel's trace file, filtered by --events", a
     assert.equal(events.filter((l) => l.endsWith("irq=1 name=i8042")).length, 10);
     assert.equal(events.filter((l) => l.endsWith("irq=1 name=my_keyboard_handler")).length, 10);
     assert.equal(events.filter((l) => l.endsWith("irq=0 name=timer")).length, 525);
-    // `%16s-%-7d [%03d] FLAGS %5lu.%06lu: `, hardirq with irqs off
+    // `%16s-%-7d [%03d] FLAGS %5lu.%06lu: `, hardirq with irqs off; the idle
+    // task's comm is `<idle>` in the trace file (__trace_find_cmdline, pid 0)
+    // and it runs with preemption disabled (depth 1)
     const kbd = events.find((l) => l.endsWith("irq=1 name=i8042"))!;
     assert.match(
       kbd,
-      /^ {7}swapper\/0-0 {7}\[000\] d\.h\.\. {5}0\.\d{6}: irq_handler_entry: irq=1 name=i8042$/,
+      /^ {10}<idle>-0 {7}\[000\] d\.h1\. {5}0\.\d{6}: irq_handler_entry: irq=1 name=i8042$/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -436,6 +436,7 @@ expect:
     duration_ms: 1000,
     unload: true,
     stimuli: [{ at_ms: 100, role: "keyboard", action: "type", args: { text: "hello" } }],
+    programs: [],
     expect: {
       dmesg: ["Character h Pressed"],
       interrupts: [{ irq: 1, total: 10, actions: "i8042, my_keyboard_handler" }],
@@ -459,10 +460,10 @@ expect:
   expected: total, actions, or both
   hint: add total: <count> or actions: "<handler names>"
 k.yaml:7:3: error at expect.dmseg: unknown key "dmseg"
-  expected: one of: exit_code, dmesg, dmesg_absent, interrupts
+  expected: one of: exit_code, dmesg, dmesg_absent, shell, interrupts, softirqs
   hint: did you mean "dmesg"?
 k.yaml:8:3: error at expect.outcome: unknown key "outcome"
-  expected: one of: exit_code, dmesg, dmesg_absent, interrupts
+  expected: one of: exit_code, dmesg, dmesg_absent, shell, interrupts, softirqs
   hint: check the spelling; the schema is in schema/scenario.schema.json`,
   );
 });

@@ -15,6 +15,8 @@ import { type Cpu, SOFTIRQ_DISABLE_OFFSET } from "../../core/cpu.ts";
 import { type Costs, type Kernel, kernelOrUndefined } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
 import { defineTraceEvent, type TraceBuffer } from "../../core/trace.ts";
+import { callToken } from "../../core/body.ts";
+import { SoftirqKey } from "../softirq/mod.ts";
 import {
   EBUSY,
   EINVAL,
@@ -556,18 +558,22 @@ export class GenIrq {
       desc.istate |= IRQS_REPLAY;
       return 0;
     }
-    // CONFIG_HARDIRQS_SW_RESEND: a tasklet runs the flow handler.
+    // CONFIG_HARDIRQS_SW_RESEND: irq_sw_resend() has a tasklet run the flow handler.
     if (this.swResend) {
-      this.swResend(desc);
-      desc.istate |= IRQS_REPLAY;
-      return 0;
+      const err = this.swResend(desc);
+      // "If the retrigger was successful, mark it with the REPLAY bit"
+      if (!err) desc.istate |= IRQS_REPLAY;
+      return err;
     }
     this.kernel.notImplemented("software IRQ resend (needs the tasklet plugin)");
     return -EINVAL;
   }
 
-  /** Software resend hook (the tasklet plugin installs the resend tasklet here). */
-  swResend: ((desc: IrqDesc) => void) | undefined;
+  /**
+   * Software resend hook: irq_sw_resend() (kernel/irq/resend.c), 0 or a
+   * negative errno. The tasklet plugin installs the resend tasklet here.
+   */
+  swResend: ((desc: IrqDesc) => number) | undefined;
 
   /**
    * __irq_set_trigger() (kernel/irq/manage.c). Returns 0 or the chip's
@@ -1033,8 +1039,11 @@ export class GenIrq {
       const forced = (a.thread_flags & IRQTF_FORCED_THREAD) !== 0;
       const cpu0 = k.thisCpu();
       if (forced) {
-        cpu0.preemptCount += SOFTIRQ_DISABLE_OFFSET; // local_bh_disable()
-        cpu0.irqsDisabled = true; // local_irq_disable() (!PREEMPT_RT)
+        // local_bh_disable(); local_irq_disable() (!PREEMPT_RT)
+        const sq = k.bus.tryGet(SoftirqKey);
+        if (sq) sq.local_bh_disable(cpu0);
+        else cpu0.preemptCount += SOFTIRQ_DISABLE_OFFSET;
+        cpu0.irqsDisabled = true;
       }
       const fn = a.thread_fn!;
       const r = fn(desc.irq, a.dev_id);
@@ -1050,8 +1059,16 @@ export class GenIrq {
       yield* this.#finalizeOneshot(desc, a);
       if (forced) {
         const cpu = k.thisCpu();
-        cpu.irqsDisabled = false;
-        cpu.preemptCount -= SOFTIRQ_DISABLE_OFFSET; // local_bh_enable()
+        cpu.irqsDisabled = false; // local_irq_enable()
+        if (cpu.intrPending) cpu.poke();
+        // local_bh_enable(): softirqs the handler raised run here, in this
+        // thread, as a sub-body (without the softirq plugin nothing is pending).
+        const sq = k.bus.tryGet(SoftirqKey);
+        if (!sq) cpu.preemptCount -= SOFTIRQ_DISABLE_OFFSET;
+        else {
+          const run = sq.bhEnableBody(cpu);
+          if (run) yield callToken(run);
+        }
       }
       // irq_wake_secondary(): WARN_ON_ONCE(!secondary)
       if (ret === IRQ_WAKE_THREAD) {

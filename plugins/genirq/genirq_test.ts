@@ -675,7 +675,7 @@ Deno.test("irq_wake_secondary warns once when a thread_fn returns IRQ_WAKE_THREA
   }
   assert.deepEqual(
     lines(b).filter((l) => l.startsWith("WARNING")),
-    ["WARNING: CPU: 0 PID: 1 at kernel/irq/manage.c irq_wake_secondary"],
+    ["WARNING: CPU: 0 PID: 2 at kernel/irq/manage.c irq_wake_secondary"],
   );
   assert.equal(b.gi.irq_to_desc(5)!.threads_active, 0);
 });

@@ -2,9 +2,13 @@
  * The softirq driver API in the kernel's names, for kernel modules. Each
  * call acts on the machine whose code is running, on the current CPU.
  *
- * `local_bh_enable()` and `spin_unlock_bh()` may run pending softirqs; they
- * return a busy token so a generator body lets that time pass at that point
- * (`yield local_bh_enable()`); a plain function is charged when it returns.
+ * `local_bh_enable()` and `spin_unlock_bh()` may run pending softirqs. They
+ * return a token: a generator body yields it (`yield local_bh_enable()`) and
+ * the softirqs run right there as a sub-body, taking their time, with
+ * hardirqs nesting in them. A plain function body cannot yield: its
+ * softirqs run right after the function returns (after its own cost), and
+ * the rest of the function runs with the one preemption level
+ * __local_bh_enable_ip keeps until then.
  *
  * @example
  * ```ts
@@ -18,7 +22,8 @@
  * @module
  */
 
-import { BUSY, type BusyToken } from "../../core/body.ts";
+import { BUSY, type BusyToken, type CallToken } from "../../core/body.ts";
+import { noteCall } from "../../core/api.ts";
 import { kernel } from "../../core/kernel.ts";
 import { type SoftirqActionFn, SoftirqKey } from "./softirq.ts";
 
@@ -72,11 +77,21 @@ export function local_bh_disable(): void {
 
 /**
  * local_bh_enable(): drop one BH-disable level; from task context, run the
- * softirqs pending now. Yield the result in a generator body.
+ * softirqs pending now. Yield the result in a generator body (see the
+ * module's notes for plain functions).
  */
-export function local_bh_enable(): BusyToken {
-  s().local_bh_enable();
-  return BUSY;
+export function local_bh_enable(): BusyToken | CallToken {
+  const sq = s();
+  const cpu = kernel().thisCpu();
+  const body = sq.bhEnableBody(cpu);
+  if (!body) return BUSY;
+  // Outside an executor (headless calls), or a second call made in one
+  // plain-function step: no sub-body can run later, so run it now.
+  if (!cpu.executing || cpu.madeCall !== undefined) {
+    sq.runInline(cpu, body);
+    return BUSY;
+  }
+  return noteCall(body);
 }
 
 /** _local_bh_enable(): drop one BH-disable level without running softirqs. */
@@ -95,6 +110,6 @@ export function spin_lock_bh(_lock: spinlock_t): void {
 }
 
 /** spin_unlock_bh(lock): spin_unlock() + local_bh_enable(). Yield the result. */
-export function spin_unlock_bh(_lock: spinlock_t): BusyToken {
+export function spin_unlock_bh(_lock: spinlock_t): BusyToken | CallToken {
   return local_bh_enable();
 }

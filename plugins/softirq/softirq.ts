@@ -125,6 +125,15 @@ export const softirq_exit = defineTraceEvent<SoftirqTraceArgs>(
   softirqFormat,
 );
 
+/** Name of the per-CPU counter of pending vectors the timeline draws. */
+export const PENDING_COUNTER = "pending softirqs";
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v; v &= v - 1) n++;
+  return n;
+}
+
 /** Service key of the softirq layer. */
 export const SoftirqKey = serviceKey<Softirq>("softirq");
 
@@ -149,6 +158,8 @@ export class Softirq implements SoftirqHooks {
   #noDeferMask = (1 << HI_SOFTIRQ) | (1 << TASKLET_SOFTIRQ);
   /** One __do_softirq body per CPU (it cannot nest on a CPU: SOFTIRQ_OFFSET stops it). */
   readonly #runs: DoSoftirq[];
+  /** One local_bh_enable() tail per CPU (pooled like #runs). */
+  readonly #bhRuns: BhEnableRun[];
   #warnedNoAction = new Set<number>();
   #warnedBhHardirq = false;
 
@@ -158,6 +169,7 @@ export class Softirq implements SoftirqHooks {
     this.counts = kernel.cpus.map(() => new Array(NR_SOFTIRQS).fill(0));
     this.ksoftirqd = new Array(n).fill(undefined);
     this.#runs = kernel.cpus.map(() => new DoSoftirq(this));
+    this.#bhRuns = kernel.cpus.map(() => new BhEnableRun(this));
   }
 
   /** NR_SOFTIRQS of this kernel. */
@@ -232,8 +244,14 @@ export class Softirq implements SoftirqHooks {
   __raise_softirq_irqoff(nr: number, cpu: Cpu = this.kernel.thisCpu()): void {
     this.#checkNr(nr, "__raise_softirq_irqoff");
     const k = this.kernel;
-    if (k.trace.enabled) k.traceEvent(softirq_raise, { vec: nr, name: this.names[nr] }, cpu);
-    this.pendingMask[cpu.id] |= 1 << nr;
+    const was = this.pendingMask[cpu.id];
+    this.pendingMask[cpu.id] = was | (1 << nr);
+    if (k.trace.enabled) {
+      k.traceEvent(softirq_raise, { vec: nr, name: this.names[nr] }, cpu);
+      // timeline: the raise that made the vector pending starts an arrow to its entry
+      if (!(was & (1 << nr))) k.traceFlow("softirq", `${cpu.id}:${nr}`, "start", cpu);
+      k.traceCounter(PENDING_COUNTER, popcount(this.pendingMask[cpu.id]), cpu.id);
+    }
   }
 
   /**
@@ -316,33 +334,61 @@ export class Softirq implements SoftirqHooks {
   }
 
   /**
-   * __local_bh_enable_ip(ip, SOFTIRQ_DISABLE_OFFSET): drop the BH count
-   * keeping preemption off, run pending softirqs if no longer in interrupt
-   * (do_softirq), then preempt_enable.
+   * __local_bh_enable_ip(ip, SOFTIRQ_DISABLE_OFFSET) (kernel/softirq.c,
+   * !PREEMPT_RT): drop the BH count keeping preemption off, run pending
+   * softirqs if no longer in interrupt (do_softirq), then preempt_enable.
    *
-   * The softirqs run synchronously here ({@linkcode Softirq.runInline}):
-   * the Body protocol lets a generator body yield busy or sleep tokens but
-   * not call a sub-body, so their time is charged to the caller (it passes
-   * when the caller yields or returns) and hardirqs arriving meanwhile are
-   * taken afterwards, not nested.
+   * Returns the body that runs the rest (do_softirq() and the final
+   * preempt_enable()) when softirqs are due, so that their time passes
+   * inside the caller and hardirqs nest in them: the caller must run it as
+   * a sub-body (a call token). Returns undefined when nothing is due; the
+   * whole enable is then done. See {@linkcode Softirq.local_bh_enable} for
+   * callers that cannot run a sub-body.
    */
-  local_bh_enable(cpu: Cpu = this.kernel.thisCpu()): void {
+  bhEnableBody(cpu: Cpu = this.kernel.thisCpu()): Body | undefined {
     const k = this.kernel;
     if ((cpu.preemptCount & HARDIRQ_MASK) !== 0 && !this.#warnedBhHardirq) {
       // WARN_ON_ONCE(in_hardirq())
       this.#warnedBhHardirq = true;
       k.warn(undefined, "__local_bh_enable_ip", "kernel/softirq.c");
     }
+    // "Keep preemption disabled until we are done with softirq processing"
     cpu.preemptCount -= SOFTIRQ_DISABLE_OFFSET - 1;
-    if (!cpu.inInterrupt() && this.pendingMask[cpu.id] !== 0) this.do_softirq(cpu);
+    if (!cpu.inInterrupt() && this.pendingMask[cpu.id] !== 0) {
+      const r = this.#bhRuns[cpu.id];
+      return r.active ? new BhEnableRun(this) : r;
+    }
+    this.#preemptEnable(cpu);
+    return undefined;
+  }
+
+  /**
+   * local_bh_enable() for callers that cannot run a sub-body: due softirqs
+   * run at once ({@linkcode Softirq.runInline}: their time is charged to
+   * the running step and hardirqs wait until it ends). Module code uses the
+   * API's `local_bh_enable()`, which runs them as a sub-body instead.
+   */
+  local_bh_enable(cpu: Cpu = this.kernel.thisCpu()): void {
+    const body = this.bhEnableBody(cpu);
+    if (body) this.runInline(cpu, body);
+  }
+
+  /** The final preempt_count_dec() + preempt_check_resched() of __local_bh_enable_ip. */
+  #preemptEnable(cpu: Cpu): void {
     cpu.preemptCount -= 1;
     if (cpu.preemptCount === 0 && cpu.needResched) cpu.poke(); // preempt_check_resched()
   }
 
+  /** Called by {@linkcode BhEnableRun} when its softirqs are done. */
+  bhEnableDone(cpu: Cpu): void {
+    this.#preemptEnable(cpu);
+  }
+
   /**
-   * do_softirq(): from task context, run pending softirqs now (on the irq
-   * stack in the kernel; synchronously here, see local_bh_enable). Returns
-   * at once in interrupt context and, in 6.1, when ksoftirqd_running().
+   * do_softirq() from task context, for callers outside a CPU's executor
+   * (headless `kernel.enter` calls): run pending softirqs at once with
+   * {@linkcode Softirq.runInline}. Returns at once in interrupt context and,
+   * in 6.1, when ksoftirqd_running().
    */
   do_softirq(cpu: Cpu = this.kernel.thisCpu()): void {
     if (cpu.inInterrupt()) return;
@@ -359,9 +405,11 @@ export class Softirq implements SoftirqHooks {
   /**
    * Run `body` to completion at the current instant (a small executor for
    * busy/CALL/DONE answers): its busy time is added to `cpu.accum`, so it is
-   * charged to the running step. Sleeping here is atomic (a BUG the CPU
-   * already reported), so BLOCK/HALT cannot come back; if they do the run
-   * stops with a one-time message.
+   * charged to the running step, and hardirqs arriving meanwhile are taken
+   * afterwards. Used only where no executor can run the body as a sub-body
+   * (headless calls, a second local_bh_enable() in one plain-function step).
+   * Sleeping here is atomic (a BUG the CPU already reported), so BLOCK/HALT
+   * cannot come back; if they do the run stops with a one-time message.
    */
   runInline(cpu: Cpu, body: Body): void {
     const stack: Body[] = [body];
@@ -423,6 +471,52 @@ export class Softirq implements SoftirqHooks {
   }
 }
 
+const BH_START = 0, BH_AFTER = 1;
+
+/**
+ * The rest of __local_bh_enable_ip() once softirqs are due: do_softirq()
+ * (local_irq_save, __do_softirq unless 6.1's ksoftirqd_running(),
+ * local_irq_restore), then the final preempt_enable. Runs as a sub-body of
+ * the caller (task context, preemption off, softirqs served on top of it).
+ * Leaves `cpu.retval` as it found it.
+ */
+export class BhEnableRun implements Body {
+  readonly label = "local_bh_enable";
+  /** True between the first step and DONE. */
+  active = false;
+  #phase = BH_START;
+  #flags = false;
+  #retval = 0;
+  constructor(readonly s: Softirq) {}
+
+  step(cpu: Cpu): number {
+    const s = this.s;
+    if (this.#phase === BH_START) {
+      this.active = true;
+      this.#retval = cpu.retval;
+      this.#phase = BH_AFTER;
+      // do_softirq(): if (in_interrupt()) return; local_irq_save(flags)
+      if (cpu.inInterrupt()) return 0;
+      this.#flags = cpu.irqsDisabled;
+      cpu.irqsDisabled = true;
+      const pending = s.pendingMask[cpu.id];
+      if (pending && !s.ksoftirqd_running(pending, cpu)) {
+        cpu.callee = s.doSoftirqBody(cpu);
+        return CALL;
+      }
+      return 0;
+    }
+    // local_irq_restore(flags)
+    cpu.irqsDisabled = this.#flags;
+    if (!this.#flags && cpu.intrPending) cpu.poke();
+    s.bhEnableDone(cpu);
+    cpu.retval = this.#retval;
+    this.#phase = BH_START;
+    this.active = false;
+    return DONE;
+  }
+}
+
 const START = 0, RESTART = 1, NEXT = 2, ACTION_EXIT = 3, PASS_END = 4;
 
 /**
@@ -467,6 +561,7 @@ export class DoSoftirq implements Body {
         }
         case RESTART:
           s.pendingMask[cpu.id] = 0; // set_softirq_pending(0)
+          if (k.trace.enabled) k.traceCounter(PENDING_COUNTER, 0, cpu.id);
           cpu.irqsDisabled = false; // local_irq_enable(): a pending irq is taken next boundary
           this.#phase = NEXT;
           return 0;
@@ -481,7 +576,10 @@ export class DoSoftirq implements Body {
           this.#vec = vec;
           this.#prevCount = cpu.preemptCount;
           s.counts[cpu.id][vec]++; // kstat_incr_softirqs_this_cpu()
-          if (k.trace.enabled) k.traceEvent(softirq_entry, { vec, name: s.names[vec] }, cpu);
+          if (k.trace.enabled) {
+            k.traceEvent(softirq_entry, { vec, name: s.names[vec] }, cpu);
+            k.traceFlow("softirq", `${cpu.id}:${vec}`, "end", cpu);
+          }
           this.#phase = ACTION_EXIT;
           const h = s.vec[vec];
           if (!h) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { current, in_hardirq, in_serving_softirq, mdelay, preempt_count } from "../../core/api.ts";
+import { CallBody } from "../../core/body.ts";
 import type { KernelConfig } from "../../core/kernel.ts";
 import { SoftirqHooksKey } from "../../core/kernel.ts";
 import { formatTraceLine } from "../../core/trace.ts";
@@ -85,6 +86,8 @@ Deno.test("softirq provides SoftirqHooks on the bus and on the kernel", () => {
 });
 
 Deno.test("raise_softirq from a hardirq runs the action at irq_exit in ..s.. context", () => {
+  // (the trace lines show ..s1. and d.h1.: served from the idle task, which
+  // runs with preemption disabled — see Kernel.traceEvent)
   const { b } = bench();
   const seen: Seen[] = [];
   record(b, NET_RX_SOFTIRQ, "NET_RX", seen);
@@ -102,9 +105,9 @@ Deno.test("raise_softirq from a hardirq runs the action at irq_exit in ..s.. con
     at: 1000,
   }]);
   assert.deepEqual(traceLines(b, "softirq"), [
-    "       swapper/0-0       [000] d.h..     0.000000: softirq_raise: vec=3 [action=NET_RX]",
-    "       swapper/0-0       [000] ..s..     0.000001: softirq_entry: vec=3 [action=NET_RX]",
-    "       swapper/0-0       [000] ..s..     0.000002: softirq_exit: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] d.h1.     0.000000: softirq_raise: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] ..s1.     0.000001: softirq_entry: vec=3 [action=NET_RX]",
+    "          <idle>-0       [000] ..s1.     0.000002: softirq_exit: vec=3 [action=NET_RX]",
   ]);
   assert.equal(b.call(() => local_softirq_pending()), 0);
   assert.equal(b.k.cpus[0].preemptCount, 0);
@@ -353,7 +356,7 @@ Deno.test("softirq_register_vector inserts MY before RCU and /proc/softirqs show
   b.run(100_000);
   assert.equal(seen.length, 1);
   assert.deepEqual(traceLines(b, "softirq_entry"), [
-    "       swapper/0-0       [000] ..s..     0.000001: softirq_entry: vec=9 [action=MY]",
+    "          <idle>-0       [000] ..s1.     0.000001: softirq_entry: vec=9 [action=MY]",
   ]);
   assert.equal(
     b.k.procfs.read("/proc/softirqs"),
@@ -386,4 +389,107 @@ Deno.test("softirq runs a scenario to the same trace twice", () => {
     return b.k.trace.format(1);
   };
   assert.equal(run(), run());
+});
+
+Deno.test("local_bh_enable yielded by a generator runs softirqs as a sub-body where a hardirq nests", () => {
+  const { b } = bench();
+  const events: string[] = [];
+  b.call(() =>
+    open_softirq(NET_RX_SOFTIRQ, function* () {
+      events.push(`NET_RX start ${b.k.now} preempt=${preempt_count().toString(16)}`);
+      yield mdelay(2);
+      events.push(`NET_RX end ${b.k.now}`);
+    })
+  );
+  const h2 = () => {
+    events.push(`irq2 ${b.k.now} serving=${in_serving_softirq()} hardirq=${in_hardirq()}`);
+    return IRQ_HANDLED;
+  };
+  assert.equal(b.call(() => b.gi.request_threaded_irq(2, h2, null, IRQF_NO_THREAD, "d2", {})), 0);
+  b.k.sched.create({
+    comm: "bhtask",
+    body: (function* () {
+      local_bh_disable();
+      raise_softirq(NET_RX_SOFTIRQ);
+      yield local_bh_enable();
+      events.push(`bhtask resumes ${b.k.now} preempt=${preempt_count()}`);
+      return 0;
+    })(),
+  });
+  b.run(500_000);
+  b.fire(2);
+  b.run(10_000_000);
+  // swapper/0 -> bhtask costs 2000 ns; NET_RX runs 2 ms of busy time from
+  // 2000 with the preempt level __local_bh_enable_ip keeps (0x100 + 1); IRQ 2
+  // cuts it at 500 µs for its 1000 ns handler, so it ends at 2000 + 2 ms +
+  // 1000 and the task resumes only then.
+  assert.deepEqual(events, [
+    "NET_RX start 2000 preempt=101",
+    "irq2 500000 serving=true hardirq=true",
+    "NET_RX end 2003000",
+    "bhtask resumes 2003000 preempt=0",
+  ]);
+});
+
+Deno.test("local_bh_enable from a plain function body runs softirqs right after the body's cost", () => {
+  const { b } = bench();
+  const seen: Seen[] = [];
+  record(b, NET_RX_SOFTIRQ, "NET_RX", seen);
+  let inside = -1;
+  b.k.sched.create({
+    comm: "plain",
+    body: new CallBody(() => {
+      local_bh_disable();
+      raise_softirq(NET_RX_SOFTIRQ);
+      local_bh_enable(); // a plain function cannot yield the token
+      inside = preempt_count();
+      return 0;
+    }, 3000),
+  });
+  b.run(1_000_000);
+  // the rest of the function keeps the one preempt level until the softirqs run
+  assert.equal(inside, 1);
+  // switch 2000 ns, then the body's 3000 ns, then NET_RX in the same task
+  assert.deepEqual(seen, [{
+    vec: "NET_RX",
+    comm: "plain",
+    serving: true,
+    hardirq: false,
+    preempt: 0x101,
+    at: 5000,
+  }]);
+  assert.equal(b.k.cpus[0].preemptCount, 0);
+});
+
+Deno.test("local_bh_enable called headless (outside an executor) runs pending softirqs at once", () => {
+  const { b } = bench();
+  const seen: Seen[] = [];
+  record(b, NET_TX_SOFTIRQ, "NET_TX", seen);
+  b.call(() => {
+    local_bh_disable();
+    raise_softirq(NET_TX_SOFTIRQ);
+    local_bh_enable();
+  });
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].serving, true);
+  assert.equal(b.k.cpus[0].preemptCount, 0);
+});
+
+Deno.test("Softirq.local_bh_enable (service) runs due softirqs at once and balances preempt_count", () => {
+  const { b, s } = bench();
+  const seen: Seen[] = [];
+  record(b, NET_TX_SOFTIRQ, "NET_TX", seen);
+  const cpu = b.k.cpus[0];
+  b.call(() => {
+    s.local_bh_disable(cpu);
+    s.raise_softirq(NET_TX_SOFTIRQ, cpu);
+    s.local_bh_enable(cpu);
+  });
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].preempt, 0x101, "served under the kept preempt level");
+  assert.equal(cpu.preemptCount, 0);
+  // nothing due: bhEnableBody finishes the enable itself and returns no body
+  b.call(() => s.local_bh_disable(cpu));
+  assert.equal(b.call(() => s.bhEnableBody(cpu)), undefined);
+  assert.equal(cpu.preemptCount, 0);
 });

@@ -7,6 +7,9 @@
  * In PIC mode the vector comes from an interrupt-acknowledge cycle of the
  * device driving the CPU's INTR pin (the master i8259).
  *
+ * Exceptions 0–31 and user mode (the `traps:` lines, signals, ioperm) are
+ * in traps.ts.
+ *
  * @module
  */
 
@@ -17,6 +20,10 @@ import type { Kernel } from "../../core/kernel.ts";
 import type { InputPin } from "../../core/line.ts";
 import { hasInta, type InterruptAcknowledge, type Plugin } from "../../core/plugin.ts";
 import { type GenIrq, GenIrqKey } from "../genirq/genirq.ts";
+import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
+import { setupTraps } from "./traps.ts";
+
+export * from "./traps.ts";
 
 // arch/x86/include/asm/irq_vectors.h
 export const NMI_VECTOR = 0x02;
@@ -50,6 +57,71 @@ export const LOCAL_TIMER_VECTOR = 0xec;
 export const FIRST_SYSTEM_VECTOR = LOCAL_TIMER_VECTOR;
 export const NR_VECTORS = 256;
 export const NR_IRQS_LEGACY = 16;
+
+// ---- tracepoints (arch/x86/include/asm/trace/irq_vectors.h, 6.1) ----
+/** Arguments of the irq_vectors events. */
+export interface IrqVectorArgs {
+  vector: number;
+}
+const vectorFormat = (a: IrqVectorArgs) => `vector=${a.vector}`;
+function vectorEvents(
+  name: string,
+): [TraceEventType<IrqVectorArgs>, TraceEventType<IrqVectorArgs>] {
+  return [
+    defineTraceEvent<IrqVectorArgs>("irq_vectors", `${name}_entry`, vectorFormat),
+    defineTraceEvent<IrqVectorArgs>("irq_vectors", `${name}_exit`, vectorFormat),
+  ];
+}
+/** irq_vectors:local_timer_entry / local_timer_exit (sysvec_apic_timer_interrupt). */
+export const [local_timer_entry, local_timer_exit] = vectorEvents("local_timer");
+/** irq_vectors:reschedule_entry / reschedule_exit (sysvec_reschedule_ipi). */
+export const [reschedule_entry, reschedule_exit] = vectorEvents("reschedule");
+/** irq_vectors:call_function_entry / call_function_exit. */
+export const [call_function_entry, call_function_exit] = vectorEvents("call_function");
+/** irq_vectors:call_function_single_entry / call_function_single_exit. */
+export const [call_function_single_entry, call_function_single_exit] = vectorEvents(
+  "call_function_single",
+);
+/** irq_vectors:spurious_apic_entry / spurious_apic_exit. */
+export const [spurious_apic_entry, spurious_apic_exit] = vectorEvents("spurious_apic");
+/** irq_vectors:error_apic_entry / error_apic_exit. */
+export const [error_apic_entry, error_apic_exit] = vectorEvents("error_apic");
+/** irq_vectors:x86_platform_ipi_entry / x86_platform_ipi_exit. */
+export const [x86_platform_ipi_entry, x86_platform_ipi_exit] = vectorEvents("x86_platform_ipi");
+/** irq_vectors:irq_work_entry / irq_work_exit. */
+export const [irq_work_entry, irq_work_exit] = vectorEvents("irq_work");
+/** irq_vectors:thermal_apic_entry / thermal_apic_exit. */
+export const [thermal_apic_entry, thermal_apic_exit] = vectorEvents("thermal_apic");
+/** irq_vectors:threshold_apic_entry / threshold_apic_exit. */
+export const [threshold_apic_entry, threshold_apic_exit] = vectorEvents("threshold_apic");
+/** irq_vectors:deferred_error_apic_entry / deferred_error_apic_exit. */
+export const [deferred_error_apic_entry, deferred_error_apic_exit] = vectorEvents(
+  "deferred_error_apic",
+);
+
+/**
+ * The irq_vectors tracepoint pair a system vector's sysvec_* handler emits
+ * around its work (arch/x86/kernel/{apic/apic.c,smp.c,irq.c,irq_work.c}),
+ * in hardirq context after irq_enter.
+ */
+export const SYSTEM_VECTOR_EVENTS: ReadonlyMap<
+  number,
+  readonly [TraceEventType<IrqVectorArgs>, TraceEventType<IrqVectorArgs>]
+> = new Map(
+  [
+    [LOCAL_TIMER_VECTOR, [local_timer_entry, local_timer_exit]],
+    [RESCHEDULE_VECTOR, [reschedule_entry, reschedule_exit]],
+    [CALL_FUNCTION_VECTOR, [call_function_entry, call_function_exit]],
+    [CALL_FUNCTION_SINGLE_VECTOR, [call_function_single_entry, call_function_single_exit]],
+    [SPURIOUS_APIC_VECTOR, [spurious_apic_entry, spurious_apic_exit]],
+    [ERROR_APIC_VECTOR, [error_apic_entry, error_apic_exit]],
+    [X86_PLATFORM_IPI_VECTOR, [x86_platform_ipi_entry, x86_platform_ipi_exit]],
+    [IRQ_WORK_VECTOR, [irq_work_entry, irq_work_exit]],
+    [THERMAL_APIC_VECTOR, [thermal_apic_entry, thermal_apic_exit]],
+    [THRESHOLD_APIC_VECTOR, [threshold_apic_entry, threshold_apic_exit]],
+    [DEFERRED_ERROR_VECTOR, [deferred_error_apic_entry, deferred_error_apic_exit]],
+  ] as const,
+);
 
 /** Per-CPU irq_stat (arch/x86/include/asm/hardirq.h). */
 export interface IrqStat {
@@ -138,7 +210,10 @@ class CommonInterrupt implements Body {
           const sysVectors = this.x86.systemVectors;
           const sys = sysVectors.size === 0 ? undefined : sysVectors.get(vector);
           if (sys) {
+            const ev = k.trace.enabled ? SYSTEM_VECTOR_EVENTS.get(vector) : undefined;
+            if (ev) k.traceEvent(ev[0], { vector }, cpu);
             sys(cpu);
+            if (ev) k.traceEvent(ev[1], { vector }, cpu);
             continue;
           }
           const irq = vector >= 0 ? this.x86.vectorIrq[cpu.id][vector] : -1;
@@ -268,6 +343,7 @@ export function x86(options: Partial<Options> = {}): Plugin {
       impl.gi = k.bus.get(GenIrqKey);
       for (const cpu of k.cpus) cpu.arch = { irqEntry: (c, level) => impl.entry(c, level) };
       impl.gi.archShowInterrupts = (prec) => impl.showInterrupts(prec);
+      setupTraps(k, impl.irqStat); // exceptions 0-31 and user mode (traps.ts)
       impl.gi.archAckBadIrq = (irq) =>
         k.printk(3, `unexpected IRQ trap at vector ${irq.toString(16).padStart(2, "0")}`);
       // arch_probe_nr_irqs() (arch/x86/kernel/apic/vector.c):
