@@ -27,6 +27,7 @@ export * from "./plugins/genirq/mod.ts";
 export * from "./plugins/softirq/mod.ts";
 export * from "./plugins/tasklet/mod.ts";
 export * from "./plugins/timers/mod.ts";
+export * from "./plugins/workqueue/mod.ts";
 export { builtinPlugins } from "./plugins/mod.ts";
 export { checkExpectations, loadMachine, runScenario } from "./runner/mod.ts";
 export type { RunOptions, RunResult } from "./runner/mod.ts";

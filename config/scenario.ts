@@ -135,6 +135,9 @@ export const scenarioSchema = z.object({
   roles: z.array(z.string().regex(NAME_PATTERN)).optional().describe(
     "Roles the modules use besides those of the stimuli (the machine must bind them).",
   ),
+  plugins: z.array(z.string().min(1)).optional().describe(
+    "Plugins the modules' API needs (e.g. [workqueue]); the machine must load them.",
+  ),
   modules: z.array(moduleSchema).default([]).describe(
     "Kernel modules to load (insmod) at boot, in order.",
   ),

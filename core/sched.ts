@@ -234,6 +234,12 @@ export class Scheduler {
   /** Hooks (tracepoints and plugins): called on each context switch and wake-up. */
   onSwitch: ((s: SwitchInfo) => void)[] = [];
   onWakeup: ((t: Task, cpu: Cpu) => void)[] = [];
+  /**
+   * Called when the current task blocks, before the switch (the kernel's
+   * sched_submit_work(): wq_worker_sleeping() for workqueue workers). A hook
+   * may wake other tasks; they compete for the CPU this task gives up.
+   */
+  onSleep: ((t: Task, cpu: Cpu) => void)[] = [];
   /** smp_send_reschedule(): set by an arch plugin; the default pokes the CPU. */
   sendReschedIpi: ReschedIpi = (_from, to) => to.poke();
 
@@ -299,13 +305,13 @@ export class Scheduler {
   #wakeUp(t: Task, isNew: boolean): boolean {
     if (t.state === "R" || t.state === "X") return false;
     const k = this.kernel;
+    k.sleepTimers?.cancel(t);
     // try_to_wake_up() traces sched_waking after its preempt_disable() and
     // under p->pi_lock (depth 2, irqs off); ttwu_do_wakeup() traces
     // sched_wakeup under the rq lock too (depth 3). wake_up_new_task()
     // traces only sched_wakeup_new, under pi_lock and the rq lock (depth 2).
     const waker = k.currentCpu;
     if (k.trace.enabled && !isNew) this.#traceWake(sched_waking, t, waker, 2);
-    k.sleepTimers?.cancel(t);
     if (t.wakeEvent !== NO_EVENT) {
       k.clock.cancel(t.wakeEvent);
       t.wakeEvent = NO_EVENT;
@@ -509,6 +515,7 @@ export class Scheduler {
         }
       }, t.pid);
     }
+    for (const h of this.onSleep) h(t, cpu);
     this.schedule(cpu, false);
   }
 

@@ -349,3 +349,34 @@ Deno.test("setCpusAllowed moves a queued task to an allowed CPU", () => {
   k.runUntil(5 * MS);
   assert.deepEqual(seen, [1]);
 });
+
+Deno.test("Scheduler.onSleep runs when a task blocks, before the switch, and a task it wakes runs next", () => {
+  const k = testKernel();
+  const seen: string[] = [];
+  const helper = k.sched.create({
+    comm: "helper",
+    start: "sleeping",
+    body: (function* () {
+      seen.push(`helper ran at ${k.now}`);
+    })(),
+  });
+  k.sched.onSleep.push((t) => {
+    // still current on its CPU: the hook runs before __schedule() picks another task
+    seen.push(`${t.comm} sleeps in ${t.state}, current ${k.cpus[0].current.comm}`);
+    if (t.comm === "sleeper") k.sched.wakeUp(helper);
+  });
+  k.sched.create({
+    comm: "sleeper",
+    body: (function* () {
+      yield msleep(10);
+    })(),
+  });
+  k.runUntil(1 * MS);
+  // sleeper starts after one switch (2 µs), blocks at once; helper then runs after a second switch
+  assert.deepEqual(seen, [
+    "sleeper sleeps in D, current sleeper",
+    `helper ran at ${2 * SWITCH}`,
+  ]);
+  // a preempted (still runnable) task is not reported: only blocking is
+  assert.equal(seen.filter((s) => s.includes("helper sleeps")).length, 0);
+});

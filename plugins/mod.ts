@@ -12,6 +12,7 @@ import { i8259 } from "./i8259/mod.ts";
 import { softirq } from "./softirq/mod.ts";
 import { tasklet } from "./tasklet/mod.ts";
 import { timers } from "./timers/mod.ts";
+import { workqueue } from "./workqueue/mod.ts";
 import { x86 } from "./x86/mod.ts";
 
 /** Built-in plugin factories by name. */
@@ -22,5 +23,6 @@ export const builtinPlugins: PluginRegistry = {
   softirq,
   tasklet,
   timers,
+  workqueue,
   x86,
 } as PluginRegistry;

@@ -38,6 +38,11 @@ export function machines(dir = "machines"): Promise<Entry<MachineSpec>[]> {
   return load(dir, (t, f) => loadMachineSpec(t, f).spec);
 }
 
+/** Names of the plugins a machine file loads (built-in names; `{ path }` entries by path). */
+export function machinePluginNames(m: MachineSpec): string[] {
+  return m.plugins.map((p) => typeof p === "string" ? p : "name" in p ? p.name : p.path);
+}
+
 /** Why machine `m` cannot run scenario `s`, or undefined when it can. */
 export function cannotRun(s: ScenarioSpec, m: MachineSpec): string | undefined {
   if (s.arch && !s.arch.includes(m.arch)) {
@@ -46,5 +51,8 @@ export function cannotRun(s: ScenarioSpec, m: MachineSpec): string | undefined {
   const roles = new Set(Object.keys(m.roles ?? {}));
   const need = [...new Set([...s.stimuli.map((x) => x.role), ...(s.roles ?? [])])];
   const missing = need.filter((r) => !roles.has(r));
-  return missing.length ? `it binds no ${missing.join(", ")} role` : undefined;
+  if (missing.length) return `it binds no ${missing.join(", ")} role`;
+  const loaded = machinePluginNames(m);
+  const absent = (s.plugins ?? []).filter((p) => !loaded.includes(p));
+  return absent.length ? `it loads no ${absent.join(", ")} plugin` : undefined;
 }

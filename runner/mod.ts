@@ -28,6 +28,7 @@ import {
   UserArchKey,
   type UserMain,
 } from "../plugins/signal/mod.ts";
+import { machinePluginNames } from "./catalog.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -172,6 +173,21 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
         message: `machine "${mspec.name}" binds no device to role "${role}", which the modules use`,
         expected: `one of: ${roles.join(", ")}`,
         hint: didYouMean(role, roles, `add ${role}: <device> under roles: in ${machineFile}`),
+      }),
+    );
+  });
+
+  // the plugins whose API the modules call
+  const machinePlugins = machinePluginNames(mspec);
+  (sspec.plugins ?? []).forEach((name, i) => {
+    if (machinePlugins.includes(name)) return;
+    errors.push(
+      new ConfigError({
+        location: ssource.locate(["plugins", i]),
+        path: `plugins[${i}]`,
+        message: `machine "${mspec.name}" does not load the ${name} plugin, which the modules use`,
+        expected: `one of the loaded plugins: ${machinePlugins.join(", ")}`,
+        hint: `add ${name} under plugins: in ${machineFile}`,
       }),
     );
   });

@@ -371,7 +371,7 @@ Deno.test("trace events use the kernel's formats", () => {
     "timer_expire_exit",
   ]);
   assert.match(lines.at(-2)!, /timer=[0-9a-f]{16} function=fn now=3 baseclk=3$/m);
-  // from idle: the idle task runs with preemption disabled (depth 1 in traces)
+  // from the idle task: 6.1 distribution kernels count its preempt depth 1
   assert.match(lines.at(-2)!, /\[000\] \.\.s1\. /);
 });
 
