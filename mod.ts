@@ -32,6 +32,17 @@ export { builtinPlugins } from "./plugins/mod.ts";
 export { checkExpectations, loadMachine, runScenario } from "./runner/mod.ts";
 export type { RunOptions, RunResult } from "./runner/mod.ts";
 export { Machine } from "./runner/machine.ts";
+export {
+  gpio_direction_input,
+  gpio_direction_output,
+  gpio_free,
+  gpio_get_value,
+  gpio_is_valid,
+  gpio_request,
+  gpio_set_debounce,
+  gpio_set_value,
+  gpio_to_irq,
+} from "./plugins/bcm2835_gpio/mod.ts";
 export { readView, viewPaths } from "./runner/views.ts";
 export type { ViewMachine } from "./runner/views.ts";
 export { PerfettoRecorder } from "./runner/perfetto.ts";

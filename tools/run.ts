@@ -289,6 +289,8 @@ async function cmdRun(
     const [insmod, rmmod] = splitShell(r.shell);
     for (const l of insmod) write(l + "\n");
     write("$ cat /proc/interrupts\n" + r.interrupts);
+    const softirqs = r.kernel.procfs.read("/proc/softirqs");
+    if (softirqs !== undefined) write("$ cat /proc/softirqs\n" + softirqs);
     for (const l of rmmod) write(l + "\n");
     write("$ dmesg\n" + r.dmesg);
   }
