@@ -18,7 +18,15 @@
  * @module
  */
 
-import { type Body, type CallToken, callToken, DONE } from "../../core/body.ts";
+import { msleep, noteSleep } from "../../core/api.ts";
+import {
+  type Body,
+  type CallToken,
+  callToken,
+  DONE,
+  type SleepToken,
+  sleepToken,
+} from "../../core/body.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import { type Kernel, kernel } from "../../core/kernel.ts";
 import {
@@ -28,6 +36,10 @@ import {
   maxJiffyOffset,
   msecsToJiffies,
   nsecsToJiffies,
+  time_after,
+  time_after_eq,
+  time_before,
+  time_before_eq,
   usecsToJiffies,
 } from "./jiffies.ts";
 import { timer_list, type TimerFn, type Timers, TimersKey } from "./wheel.ts";
@@ -232,3 +244,106 @@ export const timer_delete: (timer: timer_list) => number = del_timer;
 export const timer_delete_sync: (timer: timer_list) => number | CallToken = del_timer_sync;
 
 export { timer_list };
+
+// ---- more jiffies helpers (include/linux/jiffies.h, kernel/time/timer.c) ----
+
+/** time_is_after_jiffies(a): `a` is still in the future. */
+export function time_is_after_jiffies(a: number): boolean {
+  return time_before(kernel().jiffies, a);
+}
+/** time_is_before_jiffies(a): `a` is in the past. */
+export function time_is_before_jiffies(a: number): boolean {
+  return time_after(kernel().jiffies, a);
+}
+/** time_is_after_eq_jiffies(a) */
+export function time_is_after_eq_jiffies(a: number): boolean {
+  return time_before_eq(kernel().jiffies, a);
+}
+/** time_is_before_eq_jiffies(a) */
+export function time_is_before_eq_jiffies(a: number): boolean {
+  return time_after_eq(kernel().jiffies, a);
+}
+
+/**
+ * round_jiffies_common() (kernel/time/timer.c): round an absolute jiffies
+ * value to a whole second, skewed by 3 jiffies per CPU so CPUs do not all
+ * fire at once; down when just past a second (by less than HZ/4) unless
+ * `forceUp`; the original value when the result would not be in the future.
+ */
+export function roundJiffiesCommon(
+  j: number,
+  cpu: number,
+  forceUp: boolean,
+  hz: number,
+  now: number,
+): number {
+  const original = j;
+  j += cpu * 3;
+  const rem = j % hz;
+  if (rem < Math.floor(hz / 4) && !forceUp) j = j - rem; // round down
+  else j = j - rem + hz; // round up
+  j -= cpu * 3;
+  return time_before(now, j) ? j : original; // time_is_after_jiffies(j)
+}
+
+function roundNow(j: number, up: boolean, relative: boolean, cpu?: number): number {
+  const k = kernel();
+  const c = cpu ?? k.thisCpu().id;
+  const j0 = k.jiffies;
+  if (!relative) return roundJiffiesCommon(j, c, up, k.config.hz, j0);
+  return roundJiffiesCommon(j + j0, c, up, k.config.hz, j0) - j0;
+}
+
+/** __round_jiffies(j, cpu) */
+export function __round_jiffies(j: number, cpu: number): number {
+  return roundNow(j, false, false, cpu);
+}
+/** __round_jiffies_relative(j, cpu) */
+export function __round_jiffies_relative(j: number, cpu: number): number {
+  return roundNow(j, false, true, cpu);
+}
+/** round_jiffies(j): an absolute timeout rounded to a whole second (this CPU's skew). */
+export function round_jiffies(j: number): number {
+  return roundNow(j, false, false);
+}
+/** round_jiffies_relative(j): a relative timeout rounded so it ends on a whole second. */
+export function round_jiffies_relative(j: number): number {
+  return roundNow(j, false, true);
+}
+/** round_jiffies_up(j): like round_jiffies, never rounding down. */
+export function round_jiffies_up(j: number): number {
+  return roundNow(j, true, false);
+}
+/** round_jiffies_up_relative(j) */
+export function round_jiffies_up_relative(j: number): number {
+  return roundNow(j, true, true);
+}
+
+// ---- sleeps in the kernel's other names ----
+
+/**
+ * schedule_timeout_uninterruptible(timeout): TASK_UNINTERRUPTIBLE, then
+ * schedule_timeout (a timer_list at jiffies + timeout). Yield it.
+ */
+export function schedule_timeout_uninterruptible(timeout: number): SleepToken {
+  return timeoutSleep(timeout, "D", "schedule_timeout_uninterruptible");
+}
+/** schedule_timeout_interruptible(timeout): TASK_INTERRUPTIBLE + schedule_timeout. Yield it. */
+export function schedule_timeout_interruptible(timeout: number): SleepToken {
+  return timeoutSleep(timeout, "S", "schedule_timeout_interruptible");
+}
+/** schedule_timeout_idle(timeout): TASK_IDLE + schedule_timeout. Yield it. */
+export function schedule_timeout_idle(timeout: number): SleepToken {
+  return timeoutSleep(timeout, "I", "schedule_timeout_idle");
+}
+/** ssleep(seconds) = msleep(seconds * 1000) (include/linux/delay.h). Yield it. */
+export function ssleep(seconds: number): SleepToken {
+  return msleep(seconds * 1000);
+}
+
+function timeoutSleep(timeout: number, state: "S" | "D" | "I", caller: string): SleepToken {
+  const k = kernel();
+  const tok = sleepToken(timeout * 1e9 / k.config.hz, state, caller);
+  tok.timeout = { kind: "jiffies", jiffies: timeout };
+  return noteSleep(tok);
+}

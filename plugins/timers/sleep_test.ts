@@ -104,3 +104,20 @@ Deno.test("schedule_timeout(MAX_SCHEDULE_TIMEOUT) arms no timer; a negative time
   );
   assert.equal(b.k.trace.entries().filter((e) => e.type.name === "timer_start").length, 0);
 });
+
+Deno.test("schedule_timeout_uninterruptible sleeps in D on the wheel; ssleep is msleep(s * 1000)", async () => {
+  const { schedule_timeout_uninterruptible, ssleep } = await import("./api.ts");
+  const b = new TimerBench(1, { hz: 250 });
+  const r = sleeper(b, 100_000, () => schedule_timeout_uninterruptible(10));
+  b.run(20_000_000);
+  assert.equal(r.task.state, "D");
+  // expires 0 + 10, bucket 11: the tick at 44 ms
+  b.run(30_000_000);
+  assert.ok(r.woke >= 44_000_000 && r.woke < 44_100_000, `woke ${r.woke}`);
+  const b2 = new TimerBench(1, { hz: 250 });
+  // msecs_to_jiffies(1000) + 1 = 251: expires 251, level 1 (delta >= 63):
+  // ((251 >> 3) + 1) << 3 = 256: the tick at 1.024 s
+  const s = sleeper(b2, 100_000, () => ssleep(1));
+  b2.run(1_100_000_000);
+  assert.ok(s.woke >= 1_024_000_000 && s.woke < 1_024_100_000, `woke ${s.woke}`);
+});
