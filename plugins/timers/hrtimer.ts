@@ -214,6 +214,8 @@ export class HrtimerCpuBase {
 export const HrtimersKey = serviceKey<Hrtimers>("hrtimers");
 
 const ACTIVE_HARD = 0x0f, ACTIVE_SOFT = 0xf0;
+/** Runs of due timers in one pass of one base after which the pass is a livelock. */
+export const HRTIMER_LIVELOCK_RUNS = 10_000;
 
 /** The hrtimer layer of one machine. */
 export class Hrtimers {
@@ -537,12 +539,33 @@ export class Hrtimers {
       if (!(mask & (1 << i))) continue;
       const base = cb.clockBase[i];
       const basenow = now;
+      let runs = 0;
       for (;;) {
         const t = base.active[0];
         if (!t || basenow < t._softexpires) break;
+        if (++runs > HRTIMER_LIVELOCK_RUNS) {
+          // A callback returning HRTIMER_RESTART without moving its expiry
+          // past now runs again at once: the kernel spins here until the
+          // watchdog. Say so and stop this pass instead of hanging the run.
+          this.#livelock(t);
+          break;
+        }
         yield* this.#runHrtimer(cpu, base, t, basenow, irqFlags, inline);
       }
     }
+  }
+
+  #livelock(t: hrtimer): void {
+    if (this.#warned.has("livelock")) return;
+    this.#warned.add("livelock");
+    this.kernel.printk(
+      3,
+      `irqlab: hrtimer ${
+        t.function?.name || "0x0"
+      } returned HRTIMER_RESTART ${HRTIMER_LIVELOCK_RUNS} ` +
+        `times without moving its expiry past now (forward it with hrtimer_forward_now): ` +
+        `the kernel would loop in __hrtimer_run_queues forever`,
+    );
   }
 
   /** __run_hrtimer(): dequeue, run the callback, re-enqueue on HRTIMER_RESTART. */
