@@ -19,15 +19,8 @@
  */
 
 import { msleep, noteSleep } from "../../core/api.ts";
-import {
-  type Body,
-  type CallToken,
-  callToken,
-  DONE,
-  type SleepToken,
-  sleepToken,
-} from "../../core/body.ts";
-import type { Cpu } from "../../core/cpu.ts";
+import { type CallToken, type SleepToken, sleepToken } from "../../core/body.ts";
+import { SpinWait, waitToken } from "./_wait.ts";
 import { type Kernel, kernel } from "../../core/kernel.ts";
 import {
   type BitsPerLong,
@@ -189,36 +182,13 @@ export function try_to_del_timer_sync(timer: timer_list): number {
 /** How long one spin of del_timer_sync()'s wait loop (try + cpu_relax) takes, ns. */
 export const DEL_TIMER_SYNC_SPIN_NS = 100;
 
-/** del_timer_sync()'s busy-wait for a callback running on another CPU. */
-class DelTimerSyncWait implements Body {
-  readonly label = "del_timer_sync";
-  #reported = false;
-  constructor(readonly timers: Timers, readonly timer: timer_list, readonly owner: Cpu) {}
-  step(cpu: Cpu): number {
-    const r = this.timers.tryToDelTimerSync(this.timer);
-    if (r >= 0) {
-      cpu.retval = r;
-      return DONE;
-    }
-    if (!this.#reported && this.timers.timerBase(this.timer).cpu === cpu.id && cpu.inInterrupt()) {
-      // waiting in interrupt context on the callback this CPU interrupted: never ends
-      this.#reported = true;
-      this.timers.kernel.printk(
-        3,
-        `irqlab: del_timer_sync() on CPU ${cpu.id} waits for the timer callback it interrupted: ` +
-          `the kernel spins here forever`,
-      );
-    }
-    return DEL_TIMER_SYNC_SPIN_NS;
-  }
-}
-
 /**
  * del_timer_sync(timer): deactivate and make sure the callback is not
  * running on any CPU. Returns 0/1 as del_timer when the callback is not
  * running; while it runs (on another CPU) it returns a token: `yield` it
  * in a generator body and the CPU spins (as the kernel's cpu_relax loop)
- * until the callback returned; the yield's value is then 0 or 1.
+ * until the callback returned; the yield's value is then 0 or 1. From a
+ * plain function the spin runs right after the function returns.
  * WARNs in hardirq context unless the timer is TIMER_IRQSAFE.
  *
  * @example
@@ -235,7 +205,22 @@ export function del_timer_sync(timer: timer_list): number | CallToken {
   t.delTimerSyncChecks(timer, cpu);
   const r = t.tryToDelTimerSync(timer);
   if (r >= 0) return r;
-  return callToken(new DelTimerSyncWait(t, timer, cpu));
+  let reported = false;
+  return waitToken(
+    new SpinWait("del_timer_sync", (c) => {
+      const r = t.tryToDelTimerSync(timer);
+      if (r < 0 && !reported && t.timerBase(timer).cpu === c.id && c.inInterrupt()) {
+        // waiting in interrupt context on the callback this CPU interrupted: never ends
+        reported = true;
+        k.printk(
+          3,
+          `irqlab: del_timer_sync() on CPU ${c.id} waits for the timer callback it interrupted: ` +
+            `the kernel spins here forever`,
+        );
+      }
+      return r;
+    }, DEL_TIMER_SYNC_SPIN_NS),
+  );
 }
 
 /** timer_delete(timer): the 6.2+ name of del_timer (provided for ported code). */

@@ -471,3 +471,41 @@ Deno.test("property: timers run exactly once unless deleted, never early, late b
     { numRuns: 60 },
   );
 });
+
+Deno.test("del_timer_sync from a plain hardirq handler spins after it, keeping its irqreturn_t", () => {
+  const b = new TimerBench(2);
+  b.k.trace.enabled = true;
+  let calledAt = 0, exitAt = 0, got: unknown = -2;
+  const t = new timer_list();
+  function* slow(_t: timer_list) {
+    calledAt = b.k.now;
+    yield mdelay(3);
+    exitAt = b.k.now;
+  }
+  b.call(() => {
+    timer_setup(t, slow, TIMER_IRQSAFE); // IRQSAFE: del_timer_sync is allowed in hardirq
+    add_timer_on(t, 1);
+    b.gi.request_threaded_irq(
+      9,
+      () => {
+        got = del_timer_sync(t);
+        return 1; // IRQ_HANDLED
+      },
+      null,
+      0,
+      "dev9",
+      {},
+    );
+  });
+  b.k.clock.schedule(4_000_000 + 1_000_000, () => b.fire(9, 0)); // mid-callback on CPU 1
+  b.runToJiffies(5);
+  assert.ok(calledAt > 0 && calledAt < 5_000_000);
+  assert.equal(typeof got, "object"); // the wait token, not yielded
+  const exit = b.k.trace.entries().find((e) =>
+    e.type.name === "irq_handler_exit" && (e.args as { irq: number }).irq === 9
+  )!;
+  // the spin ran after the handler's step, before the flow finished: the
+  // handler exit is traced once the callback returned, with ret=handled
+  assert.ok(exit.ts >= exitAt && exit.ts < exitAt + 1_000, `${exit.ts} vs ${exitAt}`);
+  assert.match(formatTraceLine(exit), /irq=9 ret=handled/);
+});
