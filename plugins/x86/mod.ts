@@ -189,6 +189,11 @@ class CommonInterrupt implements Body {
   #phase = ENTRY;
   constructor(readonly x86: X86Impl, readonly cpu: Cpu) {}
 
+  /** For dump_stack(): the IDT entry stub and the C entry (arch/x86/kernel/irq.c). */
+  symbols(): readonly string[] {
+    return ["asm_common_interrupt", "common_interrupt", "__common_interrupt"];
+  }
+
   reset(): this {
     this.#phase = ENTRY;
     return this;
