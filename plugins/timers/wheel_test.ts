@@ -509,3 +509,34 @@ Deno.test("del_timer_sync from a plain hardirq handler spins after it, keeping i
   assert.ok(exit.ts >= exitAt && exit.ts < exitAt + 1_000, `${exit.ts} vs ${exitAt}`);
   assert.match(formatTraceLine(exit), /irq=9 ret=handled/);
 });
+
+Deno.test("mod_timer while the callback runs on another CPU keeps the timer on that CPU's base", () => {
+  const b = new TimerBench(2);
+  const cpus: number[] = [];
+  let calledAt = 0;
+  const t = new timer_list();
+  function* slow(_t: timer_list) {
+    cpus.push(smp_processor_id());
+    calledAt = b.k.now;
+    yield mdelay(2);
+  }
+  b.call(() => {
+    timer_setup(t, slow, 0);
+    add_timer_on(t, 1);
+  });
+  // CPU 0 re-arms it while it runs on CPU 1: base->running_timer == timer,
+  // so __mod_timer must not move it (del_timer_sync relies on that)
+  b.k.sched.create({
+    comm: "rearm",
+    cpu: 0,
+    cpusAllowed: [0],
+    kthread: true,
+    body: (function* () {
+      while (calledAt === 0) yield udelay(100);
+      assert.equal(mod_timer(t, b.k.jiffies + 2), 0);
+      yield udelay(1);
+    })(),
+  });
+  b.runToJiffies(10);
+  assert.deepEqual(cpus, [1, 1]);
+});
