@@ -18,8 +18,8 @@
  * @module
  */
 
-import { msleep, noteSleep } from "../../core/api.ts";
-import { type CallToken, type SleepToken, sleepToken } from "../../core/body.ts";
+import { msleep, noteSleep, udelay, usleep_range } from "../../core/api.ts";
+import { type BusyToken, type CallToken, type SleepToken, sleepToken } from "../../core/body.ts";
 import { SpinWait, waitToken } from "./_wait.ts";
 import { type Kernel, kernel } from "../../core/kernel.ts";
 import {
@@ -330,5 +330,23 @@ function timeoutSleep(timeout: number, state: "S" | "D" | "I", caller: string): 
   const k = kernel();
   const tok = sleepToken(timeout * 1e9 / k.config.hz, state, caller);
   tok.timeout = { kind: "jiffies", jiffies: timeout };
+  return noteSleep(tok);
+}
+
+/**
+ * fsleep(us) (include/linux/delay.h): the right wait for the length —
+ * udelay up to 10 µs, usleep_range(us, 2 * us) up to 20 ms, else
+ * msleep(DIV_ROUND_UP(us, 1000)). Yield it.
+ */
+export function fsleep(usecs: number): BusyToken | SleepToken {
+  if (usecs <= 10) return udelay(usecs);
+  if (usecs <= 20_000) return usleep_range(usecs, 2 * usecs);
+  return msleep(Math.ceil(usecs / 1000));
+}
+
+/** usleep_range_state(min, max, state): usleep_range sleeping in `state` (S, D or I). Yield it. */
+export function usleep_range_state(min: number, max: number, state: "S" | "D" | "I"): SleepToken {
+  const tok = sleepToken(min * 1000, state, "usleep_range_state");
+  tok.timeout = { kind: "hrtimer", minNs: min * 1000, slackNs: Math.max(0, max - min) * 1000 };
   return noteSleep(tok);
 }

@@ -121,3 +121,28 @@ Deno.test("schedule_timeout_uninterruptible sleeps in D on the wheel; ssleep is 
   b2.run(1_100_000_000);
   assert.ok(s.woke >= 1_024_000_000 && s.woke < 1_024_100_000, `woke ${s.woke}`);
 });
+
+Deno.test("fsleep picks udelay, usleep_range or msleep by length", async () => {
+  const { fsleep } = await import("./api.ts");
+  const b = new TimerBench(1, { hz: 250 });
+  const kinds: string[] = [];
+  b.k.sched.create({
+    comm: "f",
+    cpu: 0,
+    kthread: true,
+    body: (function* () {
+      for (const us of [10, 11, 20_000, 20_001]) {
+        const tok = fsleep(us) as { kind: string; caller?: string; timeout?: { kind: string } };
+        kinds.push(tok.kind === "busy" ? "udelay" : `${tok.caller}/${tok.timeout!.kind}`);
+        yield tok;
+      }
+    })(),
+  });
+  b.run(100_000_000);
+  assert.deepEqual(kinds, [
+    "udelay",
+    "usleep_range/hrtimer",
+    "usleep_range/hrtimer",
+    "msleep/jiffies", // DIV_ROUND_UP(20001, 1000) = 21 ms
+  ]);
+});
