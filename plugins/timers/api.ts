@@ -223,6 +223,45 @@ export function del_timer_sync(timer: timer_list): number | CallToken {
   );
 }
 
+function shutdownIn61(k: ReturnType<typeof kernel>, fn: string): void {
+  if (k.config.version === "6.1") {
+    k.notImplemented(`${fn}() (Linux 6.2+) on a 6.1 machine: modelled as on 6.6`);
+  }
+}
+
+/**
+ * timer_shutdown(timer) (6.2+): deactivate the timer and clear its
+ * function, so it can never be armed again (mod_timer then does nothing on
+ * 6.6, and BUG()s on 6.1). Returns 1 if it was pending.
+ */
+export function timer_shutdown(timer: timer_list): number {
+  const k = kernel();
+  shutdownIn61(k, "timer_shutdown");
+  return k.bus.get(TimersKey).timerShutdown(timer);
+}
+
+/**
+ * timer_shutdown_sync(timer) (6.2+): timer_shutdown() and wait for a
+ * running callback (a callback re-arming itself meanwhile cannot: its
+ * function is already cleared). Returns 0/1, or a token to yield while the
+ * callback runs on another CPU.
+ */
+export function timer_shutdown_sync(timer: timer_list): number | CallToken {
+  const k = kernel();
+  shutdownIn61(k, "timer_shutdown_sync");
+  const t = k.bus.get(TimersKey);
+  t.delTimerSyncChecks(timer, k.thisCpu());
+  const r = t.tryToDelTimerSync(timer, true);
+  if (r >= 0) return r;
+  return waitToken(
+    new SpinWait(
+      "timer_shutdown_sync",
+      () => t.tryToDelTimerSync(timer, true),
+      DEL_TIMER_SYNC_SPIN_NS,
+    ),
+  );
+}
+
 /** timer_delete(timer): the 6.2+ name of del_timer (provided for ported code). */
 export const timer_delete: (timer: timer_list) => number = del_timer;
 /** timer_delete_sync(timer): the 6.2+ name of del_timer_sync. */

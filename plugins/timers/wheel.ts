@@ -479,11 +479,23 @@ export class Timers {
     return this.#detachIfPending(t, this.timerBase(t));
   }
 
-  /** try_to_del_timer_sync(): -1 while the callback runs (on any CPU). */
-  tryToDelTimerSync(t: timer_list): number {
+  /**
+   * try_to_del_timer_sync(): -1 while the callback runs (on any CPU).
+   * `shutdown` (6.2+ __try_to_del_timer_sync): also clear the function, so
+   * the timer can never be armed again.
+   */
+  tryToDelTimerSync(t: timer_list, shutdown = false): number {
     const base = this.timerBase(t);
-    if (base.runningTimer === t) return -1;
-    return this.#detachIfPending(t, base);
+    const ret = base.runningTimer === t ? -1 : this.#detachIfPending(t, base);
+    if (shutdown) t.function = undefined;
+    return ret;
+  }
+
+  /** timer_shutdown() (6.2+ __timer_delete(timer, true)): del_timer and clear the function. */
+  timerShutdown(t: timer_list): number {
+    const ret = this.#detachIfPending(t, this.timerBase(t));
+    t.function = undefined;
+    return ret;
   }
 
   /** True while `t`'s callback runs on CPU `cpu`'s base. */

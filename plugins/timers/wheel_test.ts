@@ -540,3 +540,36 @@ Deno.test("mod_timer while the callback runs on another CPU keeps the timer on t
   b.runToJiffies(10);
   assert.deepEqual(cpus, [1, 1]);
 });
+
+Deno.test("timer_shutdown_sync (6.6): a self re-arming timer stays dead, mod_timer is ignored", async () => {
+  const { timer_shutdown_sync } = await import("./api.ts");
+  const b = new TimerBench(2, { version: "6.6" });
+  let runs = 0, calledAt = 0, ret: unknown = -2;
+  const t = new timer_list();
+  function* again(t: timer_list) {
+    runs++;
+    calledAt = b.k.now;
+    yield mdelay(2);
+    mod_timer(t, b.k.jiffies + 1); // re-arm: ignored once shut down
+  }
+  b.call(() => {
+    timer_setup(t, again, 0);
+    add_timer_on(t, 1);
+  });
+  b.k.sched.create({
+    comm: "shutdown",
+    cpu: 0,
+    cpusAllowed: [0],
+    kthread: true,
+    body: (function* () {
+      while (calledAt === 0) yield udelay(100);
+      ret = yield timer_shutdown_sync(t);
+    })(),
+  });
+  b.runToJiffies(20);
+  assert.equal(runs, 1);
+  assert.equal(ret, 0);
+  assert.equal(t.function, undefined);
+  b.call(() => assert.equal(mod_timer(t, b.k.jiffies + 1), 0));
+  assert.equal(timer_pending(t), false);
+});
