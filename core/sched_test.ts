@@ -356,6 +356,7 @@ Deno.test("Scheduler.onSleep runs when a task blocks, before the switch, and a t
   const helper = k.sched.create({
     comm: "helper",
     start: "sleeping",
+    // deno-lint-ignore require-yield
     body: (function* () {
       seen.push(`helper ran at ${k.now}`);
     })(),
