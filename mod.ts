@@ -43,6 +43,20 @@ export {
   gpio_set_value,
   gpio_to_irq,
 } from "./plugins/bcm2835_gpio/mod.ts";
+// gpiolib for third-party GPIO controllers (examples/gpio_sim)
+export {
+  ARCH_NR_GPIOS,
+  FLAG_IS_OUT,
+  FLAG_REQUESTED,
+  GPIO_LINE_DIRECTION_IN,
+  GPIO_LINE_DIRECTION_OUT,
+  type GpioChip,
+  type GpioDesc,
+  Gpiolib,
+  GpiolibKey,
+  PIN_CONFIG_BIAS_PULL_DOWN,
+  PIN_CONFIG_BIAS_PULL_UP,
+} from "./plugins/bcm2835_gpio/mod.ts";
 export { readView, viewPaths } from "./runner/views.ts";
 export type { ViewMachine } from "./runner/views.ts";
 export { PerfettoRecorder } from "./runner/perfetto.ts";
