@@ -62,3 +62,11 @@ export type { ViewMachine } from "./runner/views.ts";
 export { PerfettoRecorder } from "./runner/perfetto.ts";
 export { formatLatencyHist, formatLatencyTop, LatencyRecorder } from "./runner/latency.ts";
 export type { LatencyReport } from "./runner/latency.ts";
+// types the public API refers to (deno doc --lint: no private type references)
+export type { PluginRegistry } from "./config/loader.ts";
+export type { MachineSpec } from "./config/machine.ts";
+export type { ScenarioSpec } from "./config/scenario.ts";
+export type { PathSegment, YamlSource, YamlSourceOptions } from "./config/source.ts";
+export type { JobResult } from "./plugins/signal/shell.ts";
+export type { Breakdown, LatencyStats, Sample, WorstCase } from "./runner/latency.ts";
+export type { ChromeEvent } from "./runner/perfetto.ts";
