@@ -128,16 +128,21 @@ export function expectedChipCalls(flow: string, chip: IrqChip): string[] | undef
 const FLOW_OPS = ["irq_mask", "irq_unmask", "irq_ack", "irq_mask_ack", "irq_eoi"] as const;
 
 /** One handler call as the kit saw it. */
-interface Call {
+export interface HandlerCall {
+  /** CPU that ran the handler. */
   cpu: number;
+  /** in_hardirq() in the handler. */
   hardirq: boolean;
+  /** irqs_disabled() in the handler. */
   irqsOff: boolean;
+  /** Simulated time of the call, ns. */
   at: number;
 }
 
 /** A machine with the kit's wire on a free input of the chip. */
 export class ChipRig {
-  readonly calls: Call[] = [];
+  /** Handler calls, in order. */
+  readonly calls: HandlerCall[] = [];
   /** Set by a handler that should hold the line (level: the device clears it). */
   clearInHandler = true;
   /** Extra busy time in the handler, µs. */
@@ -148,6 +153,7 @@ export class ChipRig {
   /** Chip calls for this IRQ and handler entries, once {@linkcode ChipRig.recordChipCalls} ran. */
   readonly log: string[] = [];
 
+  /** A rig on `kernel` for `irq`, whose input `wire` drives. */
   constructor(readonly kernel: Kernel, readonly irq: number, readonly wire: OutputPin) {}
 
   /**
@@ -274,12 +280,41 @@ export async function chipRig(opts: ChipConformanceOptions, irq: number): Promis
   return new ChipRig(kernel, irq, wire);
 }
 
+/** One case of the chip kit for one IRQ, as {@linkcode chipConformanceCases} lists it. */
+export interface ChipConformanceCase {
+  /** The case. */
+  readonly case: ChipCase;
+  /** The Linux IRQ it tests (-1 when the chip has no free input). */
+  readonly irq: number;
+  /** The Deno test name (`<chip> chip conformance: <case> (IRQ n)`, plus the skip reason). */
+  readonly label: string;
+  /** Why the case does not apply, or undefined when it runs. */
+  readonly skip: string | undefined;
+  /** Run the case: resolves when it holds, rejects with what failed. */
+  readonly run: () => Promise<void>;
+}
+
 /**
  * Register the chip conformance cases as Deno tests for `opts.chip` on
  * `opts.machine`. Awaits one probe load of the machine to find free inputs
- * and the chip's capabilities.
+ * and the chip's capabilities. A case that does not apply is registered as
+ * ignored, its name saying which case and why.
  */
 export async function chipConformance(opts: ChipConformanceOptions): Promise<void> {
+  for (const c of await chipConformanceCases(opts)) {
+    if (c.skip) Deno.test({ name: c.label, ignore: true, fn() {} });
+    else Deno.test(c.label, c.run);
+  }
+}
+
+/**
+ * The chip conformance cases for `opts.chip` on `opts.machine`, without
+ * registering them (to run them by hand, or to check that a broken chip
+ * fails them).
+ */
+export async function chipConformanceCases(
+  opts: ChipConformanceOptions,
+): Promise<ChipConformanceCase[]> {
   const settle = opts.settleNs ?? 1_000_000;
   const { kernel: probe } = await loadMachine(opts.machine, { registry: opts.registry });
   opts.prepare?.(probe);
@@ -499,15 +534,22 @@ export async function chipConformance(opts: ChipConformanceOptions): Promise<voi
     ];
   }
 
+  const out: ChipConformanceCase[] = [];
   const list = irqs.length ? irqs : [-1];
   for (const irq of list) {
     for (const [name, fn] of cases(irq)) {
       const reason = reasons[name];
       const label = `${prefix}: ${name}${irq >= 0 ? ` (IRQ ${irq})` : ""}`;
-      if (reason) Deno.test({ name: `${label} [skipped: ${reason}]`, ignore: true, fn() {} });
-      else Deno.test(label, fn);
+      out.push({
+        case: name,
+        irq,
+        label: reason ? `${label} [skipped: ${reason}]` : label,
+        skip: reason,
+        run: fn,
+      });
     }
   }
+  return out;
 }
 
 function eq<T>(actual: T, expected: T, what: string): void {

@@ -6,7 +6,8 @@ import type { Kernel } from "../core/kernel.ts";
 import { Bcm2835GpioKey } from "../plugins/bcm2835_gpio/mod.ts";
 import { GenIrqKey, irq_set_irq_type, IRQ_TYPE_EDGE_RISING } from "../plugins/genirq/mod.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
-import { chipConformance, deviceConformance } from "../testing/mod.ts";
+import assert from "node:assert/strict";
+import { chipConformance, chipConformanceCases, deviceConformance } from "../testing/mod.ts";
 
 // XT-PIC: Linux's i8259A_chip has no irq_set_type and no irq_retrigger
 // (arch/x86/kernel/i8259.c); the ISA inputs pc.yaml leaves free are 3, 5,
@@ -68,3 +69,36 @@ await chipConformance({
 for (const p of ["bcm2836", "bcm2835_intc", "bcm2835_gpio", "rpi_devices"] as const) {
   deviceConformance(builtinPlugins[p](), {}, [builtinPlugins.genirq(), builtinPlugins.arm()]);
 }
+
+// The kit can fail: the same XT-PIC with one chip operation broken (through
+// the prepare hook, on each fresh machine) must fail the cases that depend
+// on it. Worked out from the flow: handle_level_irq masks and acks with
+// irq_mask_ack, so an irq_unmask that does nothing leaves the line masked
+// after request_irq (irq_startup -> unmask): no delivery at all, so the
+// delivery cases fail while "disable masks" (no delivery wanted) passes.
+const brokenUnmask = (k: Kernel) => {
+  const gi = k.bus.get(GenIrqKey);
+  for (const irq of [3, 5]) {
+    const d = gi.irq_to_desc(irq)!.irq_data;
+    d.chip = { ...d.chip, irq_unmask: () => {} };
+  }
+};
+Deno.test("chipConformanceCases fails request delivers on a chip whose irq_unmask does nothing", async () => {
+  const cases = await chipConformanceCases({
+    chip: "XT-PIC",
+    machine: "machines/pc.yaml",
+    irqs: [3],
+    prepare: brokenUnmask,
+  });
+  const result = async (name: string) => {
+    const c = cases.find((c) => c.case === name)!;
+    assert.equal(c.skip, undefined, `${name} runs`);
+    return await c.run().then(() => "pass", (e: Error) => e.message);
+  };
+  assert.match(
+    await result("request delivers"),
+    /handler calls after one assertion: expected 1, got 0/,
+  );
+  assert.match(await result("ack re-arms"), /expected 3, got 0/);
+  assert.equal(await result("disable masks"), "pass"); // nothing delivered, as required
+});
