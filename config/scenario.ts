@@ -179,7 +179,13 @@ export const scenarioSchema = z.object({
   description: "Kernel modules, stimuli, duration and expectations of one simulation run.",
 });
 
-/** A scenario file after validation, with defaults applied. */
+/**
+ * A scenario file after validation, with defaults applied. Its shape is
+ * schema/scenario.schema.json; the type is zod's output type of the schema,
+ * hidden from the generated docs because zod's types are not part of this
+ * package's API.
+ * @ignore
+ */
 export type ScenarioSpec = z.output<typeof scenarioSchema>;
 /** One entry of `modules`. */
 export type ModuleRef = z.output<typeof moduleSchema>;

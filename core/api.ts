@@ -235,13 +235,21 @@ export function cond_resched(): BusyToken {
 const KERN_PREFIX = /^\x01([0-7c])/;
 /** KERN_* prefixes, as in C: `printk(KERN_INFO "...")`. */
 export const KERN_EMERG = "\x010";
+/** printk level 1: action must be taken immediately. */
 export const KERN_ALERT = "\x011";
+/** printk level 2: critical conditions. */
 export const KERN_CRIT = "\x012";
+/** printk level 3: error conditions. */
 export const KERN_ERR = "\x013";
+/** printk level 4: warning conditions. */
 export const KERN_WARNING = "\x014";
+/** printk level 5: normal but significant condition. */
 export const KERN_NOTICE = "\x015";
+/** printk level 6: informational. */
 export const KERN_INFO = "\x016";
+/** printk level 7: debug-level messages. */
 export const KERN_DEBUG = "\x017";
+/** Continue the previous line (no new record). */
 export const KERN_CONT = "\x01c";
 
 /** printk(fmt, ...args) with an optional KERN_* prefix (default KERN_WARNING, as MESSAGE_LOGLEVEL_DEFAULT). */

@@ -63,8 +63,11 @@ export interface RunOptions {
 
 /** What a run produced. */
 export interface RunResult {
+  /** The machine file, parsed. */
   machine: MachineSpec;
+  /** The scenario file, parsed. */
   scenario: ScenarioSpec;
+  /** The kernel after the run. */
   kernel: Kernel;
   /** Shell transcript lines (insmod/rmmod results). */
   shell: string[];

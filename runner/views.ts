@@ -35,7 +35,9 @@ import { traceEvents } from "../core/trace.ts";
 
 /** What a view needs: the kernel, and the machine file for `/proc/cpuinfo`. */
 export interface ViewMachine {
+  /** The kernel to read from. */
   kernel: Kernel;
+  /** The machine spec, for the CPU model. */
   spec?: Pick<MachineSpec, "cpus">;
 }
 

@@ -101,6 +101,7 @@ export function _local_bh_enable(): void {
 
 /** A spinlock: on the simulated machines a CPU never contends, so only BH state matters. */
 export interface spinlock_t {
+  /** Vector name shown in /proc/softirqs. */
   readonly name?: string;
 }
 
