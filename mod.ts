@@ -43,6 +43,7 @@ export {
   NMI_HANDLED,
   NMI_LOCAL,
   NMI_UNKNOWN,
+  type NmiHandler,
   register_nmi_handler,
   unregister_nmi_handler,
 } from "./plugins/x86/mod.ts";

@@ -451,7 +451,7 @@ export const GFP_ATOMIC = __GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM;
 /** GFP_KERNEL: may sleep (process context only). */
 export const GFP_KERNEL = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM | __GFP_IO | __GFP_FS;
 /** GFP_NOWAIT */
-export const GFP_NOWAIT = __GFP_KSWAPD_RECLAIM;
+export const GFP_NOWAIT: number = __GFP_KSWAPD_RECLAIM;
 /** Type of GFP flags. */
 export type gfp_t = number;
 
