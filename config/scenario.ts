@@ -138,6 +138,10 @@ export const scenarioSchema = z.object({
   plugins: z.array(z.string().min(1)).optional().describe(
     "Plugins the modules' API needs (e.g. [workqueue]); the machine must load them.",
   ),
+  machines: z.array(z.string().min(1)).min(1).optional().describe(
+    "Machines (by name) the scenario is written for, when its expectations pin what only " +
+      "they give (times, counts, IRQ layout); default: every machine with its arch and roles.",
+  ),
   modules: z.array(moduleSchema).default([]).describe(
     "Kernel modules to load (insmod) at boot, in order.",
   ),

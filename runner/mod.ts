@@ -163,6 +163,19 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
       }),
     );
   }
+  if (sspec.machines && !sspec.machines.includes(mspec.name)) {
+    errors.push(
+      new ConfigError({
+        location: ssource.locate(["machines"]),
+        path: "machines",
+        message: `scenario "${sspec.name}" is written for ${
+          sspec.machines.join(", ")
+        }; machine "${mspec.name}" is not one of them`,
+        expected: `machine ${sspec.machines.join(" or ")}`,
+        hint: "its expectations pin what only those machines give; pick one of them",
+      }),
+    );
+  }
   (sspec.roles ?? []).forEach((role, i) => {
     if (k.roleDevice(role)) return;
     const roles = [...k.roles.keys()].sort();

@@ -156,6 +156,8 @@ export const EPERM = 1;
 export const ENOENT = 2;
 export const EIO = 5;
 export const ENODEV = 19;
+/** No such device or address (platform_get_irq() without the resource). */
+export const ENXIO = 6;
 export const EBUSY = 16;
 export const EINVAL = 22;
 export const ENOSYS = 38;
