@@ -35,14 +35,55 @@ const moduleSchema = z.union([
   }).strict().describe("A driver module with parameters."),
 ]).describe("A kernel module: a path, or { path, params }.");
 
+const writeSchema = z.object({
+  path: z.string().min(1).describe(
+    "An absolute /proc or /sys path, e.g. /sys/devices/virtual/workqueue/my_wq/cpumask or " +
+      "/proc/irq/1/smp_affinity.",
+  ),
+  data: z.union([z.string(), z.number()]).describe(
+    "What is written (as `echo DATA > PATH` writes it, without the newline); a number is " +
+      "written in decimal.",
+  ),
+}).strict().describe("Write a procfs or sysfs file, as root from a shell.");
+
 const stimulusSchema = z.object({
   at_ms: z.number().min(0).describe("When, in ms of simulated time from boot."),
-  role: z.string().regex(NAME_PATTERN).describe(
+  role: z.string().regex(NAME_PATTERN).optional().describe(
     "The device, by the role the machine file binds (keyboard, button, nic, timer, serial...).",
   ),
-  action: z.string().min(1).describe("What the device does, e.g. type, press, burst."),
+  action: z.string().min(1).optional().describe(
+    "What the device does, e.g. type, press, burst.",
+  ),
   args: z.record(z.string(), z.unknown()).optional().describe("Arguments of the action."),
-}).strict();
+  write: writeSchema.optional().describe(
+    "Instead of a device action: write a /proc or /sys file at at_ms (`echo DATA | sudo tee " +
+      "PATH` in the shell transcript; a refused write shows tee's error there).",
+  ),
+}).strict().check((ctx) => {
+  const { role, action, args, write } = ctx.value;
+  if (write !== undefined) {
+    if (role !== undefined || action !== undefined || args !== undefined) {
+      ctx.issues.push(configIssue(ctx.value, "a write stimulus takes no role, action or args", {
+        expected: "{ at_ms, write: { path, data } } or { at_ms, role, action, args }",
+        hint: "split it into two stimuli",
+      }));
+    }
+    if (!/^\/(proc|sys)\//.test(write.path)) {
+      ctx.issues.push(configIssue(write.path, `cannot write "${write.path}"`, {
+        expected: "an absolute path under /proc/ or /sys/",
+        hint: "e.g. /sys/devices/virtual/workqueue/<name>/cpumask",
+        path: ["write", "path"],
+      }));
+    }
+    return;
+  }
+  if (role === undefined || action === undefined) {
+    ctx.issues.push(configIssue(ctx.value, "a stimulus needs a role and an action, or a write", {
+      expected: "{ at_ms, role, action, args } or { at_ms, write: { path, data } }",
+      hint: role === undefined ? "add role: <role>" : "add action: <action>",
+    }));
+  }
+});
 
 const programSchema = z.object({
   path: z.string().min(1).describe(

@@ -56,7 +56,7 @@ export function cannotRun(s: ScenarioSpec, m: MachineSpec): string | undefined {
       `counts or IRQ numbers of ${s.machines.length > 1 ? "those machines" : "that machine"})`;
   }
   const roles = new Set(Object.keys(m.roles ?? {}));
-  const need = [...new Set([...s.stimuli.map((x) => x.role), ...(s.roles ?? [])])];
+  const need = [...new Set([...s.stimuli.flatMap((x) => x.role ?? []), ...(s.roles ?? [])])];
   const missing = need.filter((r) => !roles.has(r));
   if (missing.length) return `it binds no ${missing.join(", ")} role`;
   const loaded = machinePluginNames(m);

@@ -207,7 +207,22 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
 
   // Stimuli: resolve roles and check arguments before anything runs.
   const stimuli: (() => void)[] = [];
+  // a write stimulus runs as root in a shell at at_ms: `echo DATA | sudo tee PATH`
+  const shell: string[] = [];
   sspec.stimuli.forEach((s, i) => {
+    if (s.write) {
+      const { path } = s.write, data = String(s.write.data);
+      const at = Math.round(s.at_ms * 1e6);
+      stimuli.push(() =>
+        k.clock.schedule(at, () => {
+          shell.push(`$ echo ${data} | sudo tee ${path}`);
+          const r = k.enter(() => k.procfs.write(path, data + "\n"));
+          shell.push(r < 0 ? `tee: ${path}: ${strerror(r)}` : data);
+        })
+      );
+      return;
+    }
+    if (s.role === undefined || s.action === undefined) return; // refused by the schema
     const dev = k.roleDevice(s.role);
     if (!dev) {
       const roles = [...k.roles.keys()].sort();
@@ -322,7 +337,6 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
   const programs: JobResult[] = [];
   opts.onStart?.(k);
 
-  const shell: string[] = [];
   const loaded: KernelModule[] = [];
   // insmod: one user task loads every module in order, at boot end (t = 0)
   k.sched.create({
