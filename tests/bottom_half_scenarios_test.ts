@@ -99,3 +99,24 @@ Deno.test("scenario tasklet_disabled runs to the same dmesg and /proc/softirqs t
   assert.equal(a.dmesg, b.dmesg);
   assert.equal(a.kernel.procfs.read("/proc/softirqs"), b.kernel.procfs.read("/proc/softirqs"));
 });
+
+Deno.test("scenario softirq_heavy: MAX_SOFTIRQ_TIME ends irq_exit's part after 4 runs at HZ=250, the 10-pass limit at HZ=100", async () => {
+  // pc, HZ=250: the keyboard interrupt at 0.501 s; end = jiffies + msecs_to_jiffies(2) = +1
+  // jiffy; the tick at 0.504 s lands during run 4 (0.504-0.505), so after
+  // run 4 time_before(jiffies, end) is false: wakeup_softirqd(), run 5 in ksoftirqd/0.
+  const pc = await run("softirq_heavy");
+  const pcRuns = pc.kernel.log.lines().filter((l) => l.includes("softirq_storm: run"));
+  assert.deepEqual(pcRuns.map((l) => l.replace(/^\[[^\]]*\] /, "")), [
+    "softirq_storm: run 1 in swapper/0",
+    "softirq_storm: run 5 in ksoftirqd/0",
+  ]);
+  // Pi 3, HZ=100: a 10 ms jiffy; runs 1-10 (10 ms and the USB interrupts
+  // nesting) reach the restart limit: run 11 is the first in ksoftirqd/0.
+  const pi = await runScenario("machines/rpi.yaml", { scenario: "scenarios/softirq_heavy.yaml" });
+  assert.deepEqual(pi.failures, []);
+  const piRuns = pi.kernel.log.lines().filter((l) => l.includes("softirq_storm: run"));
+  assert.deepEqual(piRuns.map((l) => l.replace(/^\[[^\]]*\] /, "")), [
+    "softirq_storm: run 1 in swapper/0",
+    "softirq_storm: run 11 in ksoftirqd/0",
+  ]);
+});
