@@ -120,3 +120,17 @@ Deno.test("scenario softirq_heavy: MAX_SOFTIRQ_TIME ends irq_exit's part after 4
     "softirq_storm: run 11 in ksoftirqd/0",
   ]);
 });
+
+Deno.test("scenario tasklet_irq: 4 keyboard interrupts and 4 runs on pc, one per Start-of-Frame on a Pi", async () => {
+  // pc: "hi" is two keys, make and break code each: 4 interrupts on IRQ 1
+  const pc = await run("tasklet_irq");
+  assert.ok(
+    pc.kernel.log.lines().some((l) => l.endsWith("tasklet_irq: 4 interrupts, 4 tasklet runs")),
+  );
+  // Pi 3: dwc_otg's SOF every 125 µs for 1 s = 8000 interrupts on IRQ 66
+  const pi = await runScenario("machines/rpi.yaml", { scenario: "scenarios/tasklet_irq.yaml" });
+  assert.deepEqual(pi.failures, []);
+  const lines = pi.kernel.log.lines();
+  assert.ok(lines.some((l) => l.endsWith("the keyboard's interrupt is IRQ 66")));
+  assert.ok(lines.some((l) => l.endsWith("tasklet_irq: 8000 interrupts, 8000 tasklet runs")));
+});
