@@ -183,6 +183,9 @@ export const scenarioSchema = z.object({
     "Machines (by name) the scenario is written for, when its expectations pin what only " +
       "they give (times, counts, IRQ layout); default: every machine with its arch and roles.",
   ),
+  min_cpus: z.int().min(1).optional().describe(
+    "The fewest CPUs the modules need (e.g. 3 for queue_work_on(2, ...)); default: any.",
+  ),
   modules: z.array(moduleSchema).default([]).describe(
     "Kernel modules to load (insmod) at boot, in order.",
   ),

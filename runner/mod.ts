@@ -190,6 +190,19 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     );
   });
 
+  // the CPUs the modules name (queue_work_on(2, ...))
+  if (sspec.min_cpus !== undefined && k.cpus.length < sspec.min_cpus) {
+    errors.push(
+      new ConfigError({
+        location: ssource.locate(["min_cpus"]),
+        path: "min_cpus",
+        message: `scenario "${sspec.name}" needs ${sspec.min_cpus} CPUs; machine "${mspec.name}" ` +
+          `has ${k.cpus.length}`,
+        expected: `a machine with at least ${sspec.min_cpus} CPUs`,
+        hint: "pick a machine with more CPUs (rpi.yaml has 4)",
+      }),
+    );
+  }
   // the plugins whose API the modules call
   const machinePlugins = machinePluginNames(mspec);
   (sspec.plugins ?? []).forEach((name, i) => {

@@ -66,3 +66,23 @@ Deno.test("bad write stimuli are refused with located errors before the run", as
     },
   );
 });
+
+Deno.test("min_cpus: the catalogue skips smaller machines, runScenario refuses them with a located error", async () => {
+  const { cannotRun, machines, scenarios } = await import("../runner/catalog.ts");
+  const ms = await machines();
+  const s = (await scenarios()).find((x) => x.id === "wq_on_cpu")!.spec;
+  const pc = ms.find((m) => m.id === "pc")!.spec;
+  const rpi = ms.find((m) => m.id === "rpi")!.spec;
+  assert.equal(cannotRun(s, pc), "it has 1 CPU; the scenario needs 3");
+  assert.equal(cannotRun(s, rpi), undefined);
+  await assert.rejects(
+    () => runScenario("machines/pc.yaml", { scenario: "scenarios/wq_on_cpu.yaml" }),
+    (e: Error) => {
+      assert.match(
+        e.message,
+        /^scenarios\/wq_on_cpu\.yaml:\d+:11: error at min_cpus: scenario "wq_on_cpu" needs 3 CPUs; machine "pc" has 1\n {2}expected: a machine with at least 3 CPUs\n/,
+      );
+      return true;
+    },
+  );
+});
