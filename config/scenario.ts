@@ -146,6 +146,18 @@ const softirqExpectation = z.object({
   }
 });
 
+const viewExpectation = z.object({
+  view: z.string().min(1).describe(
+    'A view as `deno task run cat` names it: "ps -eLo pid,cls,rtprio,ni,psr,comm", "ps -ef", ' +
+      '"/proc/stat", "/proc/softirqs", "/sys/devices/virtual/workqueue/cpumask"...',
+  ),
+  lines: z.array(z.string()).min(1).describe(
+    "Text that must appear in the view, in this order (each matches part of one line).",
+  ),
+}).strict().describe(
+  "A view read at the end of the run, before rmmod (the modules' tasks still exist).",
+);
+
 const expectSchema = z.object({
   exit_code: z.int().optional().describe("Exit code of the run."),
   dmesg: z.array(z.string()).optional().describe(
@@ -163,6 +175,9 @@ const expectSchema = z.object({
   ),
   softirqs: z.array(softirqExpectation).optional().describe(
     "Per-vector execution counts, as in /proc/softirqs at the end (needs the softirq plugin).",
+  ),
+  views: z.array(viewExpectation).optional().describe(
+    "Lines of views (ps task lists, /proc and /sys files) at the end, before rmmod.",
   ),
 }).strict();
 

@@ -29,6 +29,7 @@ import {
   type UserMain,
 } from "../plugins/signal/mod.ts";
 import { machinePluginNames } from "./catalog.ts";
+import { readView } from "./views.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -382,6 +383,11 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     }
   } else k.runUntil(end);
   const gi = k.procfs.read("/proc/interrupts") ?? "";
+  // the views an expectation names, read before rmmod as /proc/interrupts is
+  const views = new Map<string, string | undefined>();
+  for (const v of sspec.expect?.views ?? []) {
+    if (!views.has(v.view)) views.set(v.view, readView({ kernel: k, spec: mspec }, v.view));
+  }
   if ((opts.unload ?? sspec.unload) && !k.halted) {
     k.sched.create({
       comm: "rmmod",
@@ -406,6 +412,7 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     gi,
     opts.keepGoing ? 0 : k.halted ? 1 : 0,
     shell,
+    views,
   );
   let exitCode = k.halted ? 1 : 0;
   if (failures.length) exitCode = 1;
@@ -429,6 +436,7 @@ export function checkExpectations(
   interrupts: string,
   exit: number,
   shell: readonly string[] = [],
+  views: ReadonlyMap<string, string | undefined> = new Map(),
 ): string[] {
   const out: string[] = [];
   const e = s.expect;
@@ -448,6 +456,20 @@ export function checkExpectations(
     const i = shell.findIndex((l, j) => j >= sat && l.includes(want));
     if (i < 0) out.push(`shell transcript has no line containing "${want}" (in order)`);
     else sat = i + 1;
+  }
+  for (const v of e.views ?? []) {
+    const text = views.has(v.view) ? views.get(v.view) : readView({ kernel: k }, v.view);
+    if (text === undefined) {
+      out.push(`view "${v.view}" does not exist on this machine`);
+      continue;
+    }
+    const vlines = text.split("\n");
+    let vat = 0;
+    for (const want of v.lines) {
+      const i = vlines.findIndex((l, j) => j >= vat && l.includes(want));
+      if (i < 0) out.push(`view "${v.view}" has no line containing "${want}" (in order)`);
+      else vat = i + 1;
+    }
   }
   for (const bad of e.dmesg_absent ?? []) {
     const l = lines.find((x) => x.includes(bad));

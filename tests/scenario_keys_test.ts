@@ -1,4 +1,6 @@
 /**
+ * Scenario keys added for the bottom-half lab book: write stimuli, min_cpus and expect.views.
+ *
  * The write stimulus, `{ at_ms, write: { path, data } }`: a root shell runs
  * `echo DATA | sudo tee PATH` at at_ms; the transcript shows what tee
  * prints (the data, or its error with the errno the file's writer
@@ -85,4 +87,13 @@ Deno.test("min_cpus: the catalogue skips smaller machines, runScenario refuses t
       return true;
     },
   );
+});
+
+Deno.test("expect views: lines in order in a view read before rmmod; a missing view is named", async () => {
+  const r = await runScenario("machines/pc.yaml", { scenario: "tests/fixtures/wrong_views.yaml" });
+  assert.deepEqual(r.failures, [
+    'view "ps -eLo pid,cls,rtprio,ni,psr,comm" has no line containing "no_such_task" (in order)',
+    'view "/proc/nope" does not exist on this machine',
+  ]);
+  assert.equal(r.exitCode, 1);
 });
