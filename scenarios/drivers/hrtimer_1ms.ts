@@ -59,7 +59,7 @@ function hrtimer_1ms_init() {
 function* hrtimer_1ms_exit() {
   // a number when the callback is not running; else a token to wait on
   const t = hrtimer_cancel(timer);
-  const r = typeof t === "number" ? t : yield t;
+  const r = typeof t === "number" ? t : (yield t) as number;
   pr_info("hrtimer: %d runs, hrtimer_cancel returned %d\n", count, r);
 }
 

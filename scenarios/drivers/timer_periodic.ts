@@ -63,7 +63,7 @@ function timer_init() {
 function* timer_exit() {
   // a number when the callback is not running; else a token to wait on
   const t = del_timer_sync(my_timer);
-  const r = typeof t === "number" ? t : yield t;
+  const r = typeof t === "number" ? t : (yield t) as number;
   pr_info("timer: del_timer_sync returned %d after %d runs\n", r, count);
 }
 
