@@ -4,7 +4,9 @@
  * on a Pi the dwc_otg USB host's, which the USB keyboard's reports arrive
  * in), counts its calls and schedules the tasklet; the tasklet counts its
  * runs. The scancode decoding of tasklet_keyboard needs the i8042's port
- * 0x60 and stays x86-only.
+ * 0x60 and stays x86-only. With `role` "button" (a module_param) it takes
+ * the Pi button's GPIO interrupt instead: a line of its own, not shared,
+ * falling edge as in the notes' button modules.
  *
  * @module
  */
@@ -16,11 +18,13 @@ import {
   in_softirq,
   IRQ_NONE,
   IRQF_SHARED,
+  IRQF_TRIGGER_FALLING,
   type irqreturn_t,
   irqs_disabled,
   module_exit,
   module_init,
   MODULE_LICENSE,
+  module_param,
   pr_info,
   request_irq,
   role_irq,
@@ -31,6 +35,7 @@ import {
 } from "../../mod.ts";
 
 MODULE_LICENSE("GPL");
+const role = module_param("role", "keyboard") as string;
 const dev = { id: 0x544b };
 let irq = -1, calls = 0, runs = 0;
 
@@ -54,10 +59,13 @@ function kbd_handler(_irq: number, _dev: unknown): irqreturn_t {
 }
 
 function tasklet_irq_init() {
-  irq = role_irq("keyboard");
+  irq = role_irq(role);
   if (irq < 0) return irq;
-  pr_info("tasklet_irq: the keyboard's interrupt is IRQ %d\n", irq);
-  return request_irq(irq, kbd_handler, IRQF_SHARED, "kbd_tasklet", dev);
+  pr_info("tasklet_irq: the %s's interrupt is IRQ %d\n", role, irq);
+  // the keyboard's line is shared with its own driver; a button's GPIO line
+  // is the module's alone and needs its trigger (gpio_to_irq() lines have none)
+  const flags = role === "button" ? IRQF_TRIGGER_FALLING : IRQF_SHARED;
+  return request_irq(irq, kbd_handler, flags, "tasklet_irq", dev);
 }
 
 function* tasklet_irq_exit() {
