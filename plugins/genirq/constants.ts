@@ -255,6 +255,8 @@ export const ENOENT = 2;
 export const EIO = 5;
 /** No such device. */
 export const ENODEV = 19;
+/** No such device or address (platform_get_irq() without the resource). */
+export const ENXIO = 6;
 /** Device or resource busy. */
 export const EBUSY = 16;
 /** Invalid argument. */

@@ -168,6 +168,17 @@ export class GenIrq {
    * interrupt resources, as ACPI or the device tree give them to drivers).
    */
   readonly inputIrq = new Map<unknown, number>();
+  /**
+   * Controller inputs whose Linux IRQ is mapped on first use (a GPIO line:
+   * gpiochip_to_irq() creates the mapping), for role_irq().
+   */
+  readonly lazyInputIrq = new Map<unknown, () => number>();
+  /**
+   * Devices without an interrupt line of their own, behind a bus host whose
+   * interrupt serves them (a USB keyboard behind the HCD): the host's IRQ,
+   * for role_irq().
+   */
+  readonly busDeviceIrq = new Map<unknown, () => number>();
   #pools: FlowRun[][] = [];
   #depth: number[] = [];
   /** WARN_ONCE / WARN_ON_ONCE sites that already fired (their static __warned flags). */
@@ -317,6 +328,37 @@ export class GenIrq {
       if (irq !== undefined) return irq;
     }
     return -1;
+  }
+
+  /**
+   * The Linux IRQs that serve a device, in the order of its output pins (a
+   * platform device's interrupt resources, as platform_get_irq() indexes
+   * them): each wired pin's IRQ, mapped on first use for a GPIO line; for a
+   * device with no line of its own, its bus host's IRQ.
+   */
+  irqsOfDevice(dev: { pins: ReadonlyMap<string, unknown> }): number[] {
+    const out: number[] = [];
+    for (const pin of dev.pins.values()) {
+      const targets = (pin as { targets?: readonly unknown[] }).targets;
+      if (!targets) continue; // an input pin
+      let irq = this.irqOfOutput({ targets });
+      if (irq < 0) {
+        for (const t of targets) {
+          const lazy = this.lazyInputIrq.get(t);
+          if (lazy) {
+            irq = lazy();
+            break;
+          }
+        }
+      }
+      if (irq >= 0) out.push(irq);
+    }
+    if (!out.length) {
+      const bus = this.busDeviceIrq.get(dev);
+      const irq = bus ? bus() : -1;
+      if (irq >= 0) out.push(irq);
+    }
+    return out;
   }
 
   // ---- dispatch ----
