@@ -23,6 +23,7 @@
  */
 
 export * from "./core/mod.ts";
+export * from "./linux/mod.ts";
 export * from "./plugins/genirq/mod.ts";
 export * from "./plugins/softirq/mod.ts";
 export * from "./plugins/tasklet/mod.ts";

@@ -42,7 +42,7 @@ export interface Body {
   /**
    * The kernel functions this body stands for while it runs, outermost
    * first (a flow handler: `handle_level_irq`, `handle_irq_event`, ...),
-   * for dump_stack() (core/dump_stack.ts). Optional: a body without it adds
+   * for dump_stack() (linux/dump_stack.ts). Optional: a body without it adds
    * no frame.
    */
   symbols?(): readonly string[];

@@ -136,13 +136,13 @@ export class Cpu {
   #pendingSleep: SleepToken | undefined;
   /**
    * A sleep token made by a kernel call (msleep, schedule, synchronize_irq...)
-   * during the current step and not yet yielded. Set by core/api.ts; a plain
+   * during the current step and not yet yielded. Set by linux/api.ts; a plain
    * function body that sleeps leaves it set.
    */
   madeSleep: SleepToken | undefined;
   /**
    * A sub-body made by a kernel call during the current step (see
-   * `noteCall` in core/api.ts) and not yet yielded as a call token. A
+   * `noteCall` in linux/api.ts) and not yet yielded as a call token. A
    * generator body that yields the token clears it; when a plain function
    * made it, the executor runs it right after the step (after the step's
    * busy time), so its time passes and hardirqs nest in it. Such a body must

@@ -14,11 +14,11 @@
 
 import { ConfigError, ConfigErrors } from "../core/errors.ts";
 import type { Kernel } from "../core/kernel.ts";
-import { setTaskStack } from "../core/dump_stack.ts";
+import { setTaskStack } from "../linux/dump_stack.ts";
 import { formatDmesgTime } from "../core/printk.ts";
 import { buildMachine, didYouMean, fileUrl, type PluginRegistry } from "../config/loader.ts";
 import { loadMachineSpec, type MachineSpec } from "../config/machine.ts";
-import { importModule, type KernelModule } from "../core/module.ts";
+import { importModule, type KernelModule } from "../linux/module.ts";
 import { loadScenarioSpec, type ScenarioSpec } from "../config/scenario.ts";
 import type { YamlSource } from "../config/source.ts";
 import { builtinPlugins } from "../plugins/mod.ts";

@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import { in_hardirq, irqs_disabled, udelay } from "../core/api.ts";
+import { in_hardirq, irqs_disabled, udelay } from "../linux/api.ts";
 import type { Kernel } from "../core/kernel.ts";
 import { connect, InputPin, OutputPin } from "../core/line.ts";
 import { loadMachine } from "../runner/mod.ts";

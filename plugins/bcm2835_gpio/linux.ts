@@ -17,7 +17,7 @@
  * @module
  */
 
-import { readl, writel } from "../../core/api.ts";
+import { readl, writel } from "../../linux/api.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { ArmArch, ChainedHandler } from "../arm/mod.ts";
 import type { ArmctrlLinux } from "../bcm2835_intc/mod.ts";

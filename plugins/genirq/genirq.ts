@@ -9,8 +9,8 @@
 
 import { setupAffinity } from "./affinity.ts";
 import { type Body, BUSY, CALL, sleepToken } from "../../core/body.ts";
-import { noteSleep } from "../../core/api.ts";
-import { setTaskStack } from "../../core/dump_stack.ts";
+import { noteSleep } from "../../linux/api.ts";
+import { setTaskStack } from "../../linux/dump_stack.ts";
 import { type ServiceKey, serviceKey } from "../../core/bus.ts";
 import { type Cpu, SOFTIRQ_DISABLE_OFFSET } from "../../core/cpu.ts";
 import { type Costs, type Kernel, kernelOrUndefined } from "../../core/kernel.ts";

@@ -23,7 +23,7 @@
  */
 
 import { BUSY, type BusyToken, type CallToken } from "../../core/body.ts";
-import { noteCall } from "../../core/api.ts";
+import { noteCall } from "../../linux/api.ts";
 import { kernel } from "../../core/kernel.ts";
 import { type SoftirqActionFn, SoftirqKey } from "./softirq.ts";
 

@@ -30,7 +30,7 @@
  * @module
  */
 
-import { noteCall, noteSleep } from "../../core/api.ts";
+import { noteCall, noteSleep } from "../../linux/api.ts";
 import {
   type Body,
   type BodyGenerator,

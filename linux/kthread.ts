@@ -24,10 +24,10 @@
  * @module
  */
 
-import { type BodyGenerator, type SleepToken, sleepToken } from "./body.ts";
-import { kernel } from "./kernel.ts";
-import { kprintf } from "./printk.ts";
-import type { Task, TaskState } from "./sched.ts";
+import { type BodyGenerator, type SleepToken, sleepToken } from "../core/body.ts";
+import { kernel } from "../core/kernel.ts";
+import { kprintf } from "../core/printk.ts";
+import type { Task, TaskState } from "../core/sched.ts";
 import { noteSleep } from "./api.ts";
 
 /** A kthread function: returns its exit code; may be a generator. */

@@ -25,10 +25,10 @@ import {
   RESCHED_POINT,
   type SleepToken,
   sleepToken,
-} from "./body.ts";
-import type { Cpu } from "./cpu.ts";
-import { kernel } from "./kernel.ts";
-import { kprintf, type LogLevel } from "./printk.ts";
+} from "../core/body.ts";
+import type { Cpu } from "../core/cpu.ts";
+import { kernel } from "../core/kernel.ts";
+import { kprintf, type LogLevel } from "../core/printk.ts";
 import { dumpStack } from "./dump_stack.ts";
 
 function cpu(): Cpu {
