@@ -258,6 +258,8 @@ export class Tasklets {
     const flags = cpu.irqsDisabled;
     cpu.irqsDisabled = true;
     append(heads[cpu.id], t);
+    // timeline: an arrow from tasklet_schedule to the run of this tasklet
+    if (this.kernel.trace.enabled) this.kernel.traceFlow("tasklet", this.#flowKey(t), "start", cpu);
     this.softirq.raise_softirq_irqoff(this.softirq.vectorOf(vec), cpu);
     cpu.irqsDisabled = flags;
     if (!flags && cpu.intrPending) cpu.poke();
@@ -424,6 +426,14 @@ export class Tasklets {
   // ---- the softirq actions ----
 
   /** %ps of a tasklet pointer: its DECLARE_TASKLET name, else a stable kernel address. */
+  /** The key pairing a tasklet's schedule and run in the timeline's flow arrows. */
+  #flowKey(t: tasklet_struct): number {
+    let key = this.#flowKeys.get(t);
+    if (key === undefined) this.#flowKeys.set(t, key = this.#flowKeys.size + 1);
+    return key;
+  }
+  #flowKeys = new Map<tasklet_struct, number>();
+
   #ptr(t: tasklet_struct): string {
     if (t.name) return t.name;
     let p = this.#ptrs.get(t);
@@ -455,6 +465,7 @@ export class Tasklets {
         if (t.count === 0) {
           if (this.tasklet_clear_sched(t)) {
             const fn = t.use_callback ? t.callback : t.func;
+            if (k.trace.enabled) k.traceFlow("tasklet", this.#flowKey(t), "end", cpu);
             const trace = k.trace.enabled && k.config.version !== "6.1";
             if (trace) {
               k.traceEvent(tasklet_entry, { tasklet: this.#ptr(t), func: fnName(fn) }, cpu);

@@ -732,7 +732,10 @@ export class Workqueues {
       return;
     }
     const trace = k.trace.enabled;
-    if (trace) k.traceEvent(workqueue_execute_start, { work: st.ptr, function: symbolName(fn) });
+    if (trace) {
+      k.traceEvent(workqueue_execute_start, { work: st.ptr, function: symbolName(fn) });
+      k.traceFlow("work", st.ptr, "end"); // timeline: queue_work -> execute_start
+    }
     const r = fn(work);
     if (r && typeof (r as BodyGenerator).next === "function") {
       yield* r as BodyGenerator<unknown>;
@@ -1022,12 +1025,14 @@ export class Workqueues {
         req_cpu: reqCpu,
         cpu: pwq.pool.cpu,
       });
+      k.traceFlow("work", st.ptr, "start");
     }
     if (st.list) {
       k.warn(undefined, "__queue_work", "kernel/workqueue.c"); // WARN_ON(!list_empty(&work->entry))
       return;
     }
     pwq.nr_in_flight++;
+    this.#publishDepth(pwq.wq);
     let flags = 0;
     let list: work_struct[];
     if (pwq.nr_active < pwq.max_active) {
@@ -1075,7 +1080,17 @@ export class Workqueues {
       }
     }
     pwq.nr_in_flight--;
+    this.#publishDepth(pwq.wq);
     this.#maybeReleasePwq(pwq);
+  }
+
+  /** Timeline counter `workqueue <name>`: its work items in flight (queued or running). */
+  #publishDepth(wq: workqueue_struct): void {
+    const k = this.kernel;
+    if (!k.trace.enabled) return;
+    let n = 0;
+    for (const p of wq.pwqs) n += p.nr_in_flight;
+    k.traceCounter(`workqueue ${wq.name}`, n);
   }
 
   // ---- cancel ----
