@@ -1,0 +1,128 @@
+/**
+ * The `button` and `nic` roles on the PCs: the ACPI power button on the SCI
+ * (IRQ 9: XT-PIC level through the ELCR on pc.yaml, IO-APIC 9-fasteoi on
+ * x86.yaml) and pc.yaml's e1000 on XT-PIC IRQ 11 through PIRQD#. Expected
+ * values come from the machine files' wiring and the kernel rules cited in
+ * plugins/acpi/linux.ts and arch/x86/pci/irq.c.
+ */
+import assert from "node:assert/strict";
+import { Machine } from "../runner/machine.ts";
+import { applyStimulus } from "../runner/stimulus.ts";
+import { AcpiKey, AcpiPm } from "../plugins/acpi/mod.ts";
+import { E1000Key } from "../plugins/pci/mod.ts";
+import type { I8259 } from "../plugins/i8259/mod.ts";
+import { IRQ_NONE, IRQF_SHARED, request_irq } from "../mod.ts";
+
+function irqRow(m: Machine, irq: number): string {
+  return m.proc("/proc/interrupts")!.split("\n").find((l) => l.trimStart().startsWith(`${irq}:`))!;
+}
+function total(row: string): number {
+  return row.split(/\s+/).filter((w) => /^\d+$/.test(w)).reduce((s, w) => s + Number(w), 0);
+}
+function press(m: Machine, at_ms: number) {
+  const r = applyStimulus(m.kernel, {
+    role: "button",
+    action: "press",
+    args: { hold_ms: 100 },
+    delayNs: at_ms * 1_000_000 - m.kernel.now,
+  });
+  assert.ok(r.ok, JSON.stringify(r));
+}
+/** A module's shared handler on the button's IRQ 9 that counts its calls. */
+function shareIrq9(m: Machine): { calls: number } {
+  const seen = { calls: 0 };
+  const h = (_irq: number, _dev: unknown) => {
+    seen.calls++;
+    return IRQ_NONE;
+  };
+  m.kernel.enter(() => assert.equal(request_irq(9, h, IRQF_SHARED, "button_counter", seen), 0));
+  return seen;
+}
+
+Deno.test("pc.yaml boot: the SCI and the NIC's IRQ 11 are level in the ELCR, PWRBTN_EN set, the button's line", async () => {
+  const m = await Machine.load("machines/pc.yaml");
+  const slave = m.kernel.devices.get("pic_slave") as I8259;
+  // acpi_pic_sci_set_trigger(9, level) writes 0x0200 (slave bit 1), then
+  // elcr_set_level_irq(11) sets slave bit 3: 0b1010
+  assert.equal(slave.elcr, 0x0a);
+  assert.equal(m.inb(0x4d1), 0x0a);
+  assert.equal(m.inb(0x4d0), 0x00);
+  const d = m.dmesg();
+  assert.match(d, /ACPI: setting ELCR to 0200 \(from 0000\)\n/);
+  assert.match(d, /ACPI: button: Power Button \[PWRF\]\n/);
+  assert.match(d, /PCI: setting IRQ 11 as level-triggered\n/);
+  assert.match(d, /e1000 0000:00:03\.0 eth0: Intel\(R\) PRO\/1000 Network Connection\n/);
+  // acpi_ev_fixed_event_initialize() cleared PM1_EN, the button's handler set PWRBTN_EN
+  assert.equal(m.kernel.ports.read(0x402, 2), 0x0100);
+  assert.equal(irqRow(m, 9), "  9:          0    XT-PIC      acpi");
+  assert.equal(irqRow(m, 11), " 11:          0    XT-PIC      eth0");
+});
+
+Deno.test("pc.yaml: a power button press is one IRQ 9 that acpi claims; the status is cleared, the notify runs", async () => {
+  const m = await Machine.load("machines/pc.yaml");
+  const a = m.kernel.bus.get(AcpiKey);
+  press(m, 10);
+  m.run(50_000_000);
+  assert.equal(a.irqHandled, 1);
+  assert.equal(a.irqNotHandled, 0);
+  assert.equal(a.fixedEventCount[2], 1, "ACPI_EVENT_POWER_BUTTON");
+  assert.equal(m.kernel.ports.read(0x400, 2), 0, "PWRBTN_STS written 1 to clear");
+  assert.equal((m.kernel.devices.get("acpi") as AcpiPm).sci.level, false);
+  // acpi_button_notify ran later from kacpi_notify: KEY_POWER down and up
+  assert.equal(a.button.pushed, 1);
+  assert.deepEqual(a.button.keyEvents, [{ code: 116, value: 1 }, { code: 116, value: 0 }]);
+  assert.equal(irqRow(m, 9), "  9:          1    XT-PIC      acpi");
+  assert.doesNotMatch(m.dmesg(), /nobody cared|BUG:/);
+});
+
+for (const [machine, chip] of [["pc", "XT-PIC      acpi"], ["x86", "IO-APIC   9-fasteoi   acpi"]]) {
+  Deno.test(`${machine}.yaml: a module sharing IRQ 9 sees each of 3 presses once`, async () => {
+    const m = await Machine.load(`machines/${machine}.yaml`);
+    const seen = shareIrq9(m);
+    for (const t of [10, 200, 400]) press(m, t);
+    m.run(600_000_000);
+    const a = m.kernel.bus.get(AcpiKey);
+    // level line: acpi clears PWRBTN_STS inside the handler, so the line is
+    // low at the unmask / EOI and each press is exactly one interrupt
+    assert.equal(seen.calls, 3);
+    assert.equal(a.irqHandled, 3);
+    assert.equal(a.button.pushed, 3);
+    const row = irqRow(m, 9);
+    assert.ok(row.endsWith(`${chip}, button_counter`), row);
+    assert.equal(total(row), 3, "3 interrupts over the CPUs");
+  });
+}
+
+Deno.test("pc.yaml: with PWRBTN_EN cleared by software a press latches the status but raises no SCI", async () => {
+  const m = await Machine.load("machines/pc.yaml");
+  m.kernel.ports.write(0x402, 0, 2);
+  press(m, 10);
+  m.run(50_000_000);
+  assert.equal(m.kernel.ports.read(0x400, 2), 0x0100);
+  assert.equal(irqRow(m, 9), "  9:          0    XT-PIC      acpi");
+  // enabling it again with the status still set raises the SCI at once
+  m.kernel.ports.write(0x402, 0x0100, 2);
+  m.run(1_000_000);
+  assert.equal(irqRow(m, 9), "  9:          1    XT-PIC      acpi");
+  assert.equal(m.kernel.ports.read(0x400, 2), 0);
+});
+
+Deno.test("pc.yaml: a burst of 5 frames on the nic role is 5 XT-PIC IRQ 11 interrupts for eth0", async () => {
+  const m = await Machine.load("machines/pc.yaml");
+  // the PIRQ route to an ISA IRQ idles low (active-high level for the 8259)
+  assert.equal(m.line("pirq.outd"), false);
+  const r = applyStimulus(m.kernel, {
+    role: "nic",
+    action: "burst",
+    args: { packets: 5, interval_us: 50 },
+    delayNs: 10_000_000,
+  });
+  assert.ok(r.ok);
+  m.run(50_000_000);
+  const [eth0] = m.kernel.bus.get(E1000Key);
+  assert.equal(eth0.irq, 11);
+  // 50 us apart, each handled (ICR read deasserts INTA#) long before the next
+  assert.deepEqual([eth0.handled, eth0.rxPackets, eth0.notOurs], [5, 5, 0]);
+  assert.equal(irqRow(m, 11), " 11:          5    XT-PIC      eth0");
+  assert.equal(m.line("pirq.outd"), false);
+});
