@@ -8,10 +8,14 @@
 import assert from "node:assert/strict";
 import { Machine } from "../runner/machine.ts";
 import { applyStimulus } from "../runner/stimulus.ts";
+import { runScenario } from "../runner/mod.ts";
+import { buildMachine } from "../config/loader.ts";
+import { loadMachineSpec } from "../config/machine.ts";
+import { builtinPlugins } from "../plugins/mod.ts";
 import { AcpiKey, AcpiPm } from "../plugins/acpi/mod.ts";
 import { E1000Key } from "../plugins/pci/mod.ts";
 import type { I8259 } from "../plugins/i8259/mod.ts";
-import { IRQ_NONE, IRQF_SHARED, request_irq } from "../mod.ts";
+import { IRQ_NONE, IRQF_SHARED, request_irq, role_irq } from "../mod.ts";
 
 function irqRow(m: Machine, irq: number): string {
   return m.proc("/proc/interrupts")!.split("\n").find((l) => l.trimStart().startsWith(`${irq}:`))!;
@@ -125,4 +129,50 @@ Deno.test("pc.yaml: a burst of 5 frames on the nic role is 5 XT-PIC IRQ 11 inter
   assert.deepEqual([eth0.handled, eth0.rxPackets, eth0.notOurs], [5, 5, 0]);
   assert.equal(irqRow(m, 11), " 11:          5    XT-PIC      eth0");
   assert.equal(m.line("pirq.outd"), false);
+});
+
+Deno.test("keyboard_observer on pc.yaml: the golden IRQ rows, with acpi on 9 and eth0 on 11", async () => {
+  const r = await runScenario("machines/pc.yaml", { scenario: "scenarios/keyboard_observer.yaml" });
+  const rows = r.interrupts.split("\n").filter((l) => /^ *\d+:/.test(l));
+  // The IRQ rows before rmmod, in IRQ order: 0 timer, HZ=250 for the 2 s
+  // run = 500 ticks; 1: "hello" is 5 keys, a make and a break code each =
+  // 10; 2 the cascade; 4/8/12/14/15 quiet. New with the roles: 9 acpi (the
+  // SCI; no press in this scenario) and 11 eth0 (PIRQD# -> IRQ 11, no
+  // frames) — both XT-PIC: level in the ELCR, and Linux's i8259A_chip prints
+  // no trigger column.
+  assert.deepEqual(rows, [
+    "  0:        500    XT-PIC      timer",
+    "  1:         10    XT-PIC      i8042, my_keyboard_handler",
+    "  2:          0    XT-PIC      cascade",
+    "  4:          0    XT-PIC      ttyS0",
+    "  8:          0    XT-PIC      rtc0",
+    "  9:          0    XT-PIC      acpi",
+    " 11:          0    XT-PIC      eth0",
+    " 12:          0    XT-PIC      i8042",
+    " 14:          0    XT-PIC      ata_piix",
+    " 15:          0    XT-PIC      ata_piix",
+  ]);
+});
+
+Deno.test("x86.yaml without a PM1 block: plugins/ioapic's acpi_sci still requests IRQ 9, which never claims", async () => {
+  const text = (await Deno.readTextFile("machines/x86.yaml"))
+    .replace(/^ {2}acpi: \{ kind: acpi_pm.*\n/m, "")
+    .replace(/^ {2}- acpi\.sci -> .*\n/gm, "")
+    .replace(/^ {2}button: acpi\n/m, "");
+  const { spec, source } = loadMachineSpec(text, "x86-nopm1.yaml");
+  const m = new Machine((await buildMachine(spec, source, builtinPlugins)).kernel);
+  assert.equal(m.kernel.bus.tryGet(AcpiKey), undefined);
+  assert.equal(
+    irqRow(m, 9),
+    "  9:          0          0          0          0   IO-APIC   9-fasteoi   acpi",
+  );
+});
+
+Deno.test("role_irq on x86.yaml: the button is the SCI (IRQ 9), the NIC its PIRQD# GSI 19", async () => {
+  const m = await Machine.load("machines/x86.yaml");
+  m.kernel.enter(() => {
+    // acpi.sci -> ioapic.pin9; nic.intx -> pirq.pirqd, pirq.outd -> ioapic.pin19
+    assert.equal(role_irq("button"), 9);
+    assert.equal(role_irq("nic"), 19);
+  });
 });
