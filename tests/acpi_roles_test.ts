@@ -15,6 +15,13 @@ import { builtinPlugins } from "../plugins/mod.ts";
 import { AcpiKey, AcpiPm } from "../plugins/acpi/mod.ts";
 import { E1000Key } from "../plugins/pci/mod.ts";
 import type { I8259 } from "../plugins/i8259/mod.ts";
+import {
+  IO_APIC_REDIR_REMOTE_IRR,
+  IO_APIC_REDIR_TABLE,
+  IO_APIC_REGSEL,
+  IO_APIC_WINDOW,
+  type IoApic,
+} from "../plugins/ioapic/mod.ts";
 import { IRQ_NONE, IRQF_SHARED, request_irq, role_irq } from "../mod.ts";
 
 function irqRow(m: Machine, irq: number): string {
@@ -175,4 +182,26 @@ Deno.test("role_irq on x86.yaml: the button is the SCI (IRQ 9), the NIC its PIRQ
     assert.equal(role_irq("button"), 9);
     assert.equal(role_irq("nic"), 19);
   });
+});
+
+Deno.test("x86.yaml: the SCI on IOAPIC pin 9 is level, active high: Remote IRR set by the press, cleared by the EOI", async () => {
+  const m = await Machine.load("machines/x86.yaml");
+  const io = m.kernel.devices.get("ioapic") as IoApic;
+  // redirection entry 9: low dword at index 0x10 + 2 * 9
+  const rte9 = () => {
+    m.writel(IO_APIC_REDIR_TABLE + 18, io.base + IO_APIC_REGSEL);
+    return m.readl(io.base + IO_APIC_WINDOW);
+  };
+  // bit 15 trigger mode 1 = level, bit 13 polarity 0 = active high (the MADT override)
+  assert.equal((rte9() >> 15) & 1, 1);
+  assert.equal((rte9() >> 13) & 1, 0);
+  m.run(1_000_000);
+  (m.kernel.devices.get("acpi") as AcpiPm).press();
+  assert.equal(m.line("ioapic.pin9"), true);
+  assert.equal(rte9() & IO_APIC_REDIR_REMOTE_IRR, IO_APIC_REDIR_REMOTE_IRR);
+  m.run(1_000_000);
+  // acpi_irq cleared PWRBTN_STS (the pin dropped) before ioapic_ack_level's EOI
+  assert.equal(m.line("ioapic.pin9"), false);
+  assert.equal(rte9() & IO_APIC_REDIR_REMOTE_IRR, 0);
+  assert.equal(m.kernel.bus.get(AcpiKey).irqHandled, 1);
 });
