@@ -6,6 +6,7 @@
  */
 
 import type { PluginRegistry } from "../config/loader.ts";
+import { acpi } from "./acpi/mod.ts";
 import { arm } from "./arm/mod.ts";
 import { bcm2835_gpio } from "./bcm2835_gpio/mod.ts";
 import { bcm2835_intc } from "./bcm2835_intc/mod.ts";
@@ -25,6 +26,7 @@ import { x86 } from "./x86/mod.ts";
 
 /** Built-in plugin factories by name. */
 export const builtinPlugins: PluginRegistry = {
+  acpi,
   arm,
   bcm2835_gpio,
   bcm2835_intc,

@@ -113,8 +113,8 @@ Deno.test("main exits 2 for stimuli naming an unbound role or an unknown action"
   assert.equal(
     r.err,
     'tests/fixtures/unbound_role.yaml:5:24: error at stimuli[0].role: machine "pc" binds no device to role "buton"\n' +
-      "  expected: one of: disk, keyboard, serial, timer\n" +
-      "  hint: add buton: <device> under roles: in machines/pc.yaml\n" +
+      "  expected: one of: button, disk, keyboard, nic, serial, timer\n" +
+      '  hint: did you mean "button"?\n' +
       'tests/fixtures/unbound_role.yaml:6:42: error at stimuli[1].action: device "keyboard" (i8042, role keyboard) has no action "typ"\n' +
       "  expected: one of: key, move, type\n" +
       '  hint: did you mean "type"?\n',
@@ -130,7 +130,7 @@ Deno.test("main exits 2 for a scenario of another arch and a module role the mac
       "  expected: a machine of arch arm\n" +
       "  hint: pick another machine file, or a scenario written for this architecture\n" +
       'tests/fixtures/wrong_arch.yaml:3:9: error at roles[0]: machine "pc" binds no device to role "gpio_led", which the modules use\n' +
-      "  expected: one of: disk, keyboard, serial, timer\n" +
+      "  expected: one of: button, disk, keyboard, nic, serial, timer\n" +
       "  hint: add gpio_led: <device> under roles: in machines/pc.yaml\n",
   );
 });
@@ -141,6 +141,6 @@ Deno.test("main exits 2 for a scenario that needs a plugin the machine does not 
   // workqueue is loaded by pc.yaml; nosuch (plugins[1], line 3 column 22) is not
   assert.match(
     r.err,
-    /^tests\/fixtures\/needs_plugin.yaml:3:22: error at plugins\[1\]: machine "pc" does not load the nosuch plugin, which the modules use\n {2}expected: one of the loaded plugins: genirq, x86, i8259, devices, softirq, tasklet, timers, workqueue\n {2}hint: add nosuch under plugins: in machines\/pc.yaml\n$/,
+    /^tests\/fixtures\/needs_plugin.yaml:3:22: error at plugins\[1\]: machine "pc" does not load the nosuch plugin, which the modules use\n {2}expected: one of the loaded plugins: genirq, x86, i8259, devices, softirq, tasklet, timers, workqueue, acpi, pci\n {2}hint: add nosuch under plugins: in machines\/pc.yaml\n$/,
   );
 });

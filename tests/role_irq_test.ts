@@ -19,7 +19,12 @@ Deno.test("role_irq on pc.yaml: the i8042's pins in order (irq1, irq12), the PIT
     assert.equal(role_irq("disk"), 14); // ide0.irq14 -> pic_slave.ir6
     // platform_get_irq()'s -ENXIO: no third interrupt, no such role
     assert.equal(role_irq("keyboard", 2), -6);
-    assert.equal(role_irq("button"), -6);
+    // the ACPI power button: acpi.sci -> pic_slave.ir1 (8 + 1); the e1000's
+    // INTA# through PIRQD#, routed to pic_slave.ir3 (8 + 3), found as
+    // acpi_pci_irq_enable() finds it, through the link
+    assert.equal(role_irq("button"), 9);
+    assert.equal(role_irq("nic"), 11);
+    assert.equal(role_irq("gpio_led"), -6);
   });
 });
 

@@ -307,7 +307,7 @@ Deno.test("POST /api/inject answers 400 with a clear message for bad requests", 
     ['{"role":5,"action":"type"}', /"role" must be a string/],
     [
       '{"role":"mouse","action":"type"}',
-      /no device is bound to role "mouse"; roles: disk, keyboard, serial, timer/,
+      /no device is bound to role "mouse"; roles: button, disk, keyboard, nic, serial, timer/,
     ],
     ['{"device":"pic9","action":"type"}', /no device "pic9"/],
     ['{"role":"keyboard","action":"press"}', /has no action "press"; actions: key, move, type/],

@@ -12,8 +12,10 @@ import { runScenario } from "../runner/mod.ts";
 async function dmesg(machine: string, name: string, filter: string): Promise<string[]> {
   const r = await runScenario(`machines/${machine}.yaml`, { scenario: `scenarios/${name}.yaml` });
   assert.deepEqual(r.failures, [], `${name} on ${machine}`);
-  return r.kernel.log.lines().filter((l) => l.includes(filter)).map((l) =>
-    l.replace(/^\[[^\]]*\] /, "")
+  // the message must start with `filter` ("work " would also match pc.yaml's
+  // "e1000 ... Network Connection")
+  return r.kernel.log.lines().map((l) => l.replace(/^\[[^\]]*\] /, "")).filter((l) =>
+    l.startsWith(filter)
   );
 }
 

@@ -68,7 +68,11 @@ export const ioapicKind: DeviceKind<DeviceOptions> = {
 export interface Options {
   /** Boot Linux's IO-APIC driver on the first IOAPIC (off: hardware only). */
   linux: boolean;
-  /** Request IRQ 9 for the ACPI SCI (`9-fasteoi   acpi`), as acpi_os_install_interrupt_handler(). */
+  /**
+   * Request IRQ 9 for the ACPI SCI (`9-fasteoi   acpi`), as
+   * acpi_os_install_interrupt_handler(), on a machine without an `acpi_pm`
+   * device (with one, the acpi plugin requests the SCI and claims its events).
+   */
   acpi_sci: boolean;
 }
 
@@ -100,7 +104,10 @@ export function ioapic(options: Partial<Options> = {}): Plugin {
       if (!opts.linux || hws.length === 0) return;
       const lio = bootIoApic(k, hws[0], apics, k.bus.get(VectorMatrixKey));
       k.bus.provide(IoApicKey, lio, "ioapic");
-      if (opts.acpi_sci) {
+      // a machine with an ACPI PM1 block (`acpi_pm`, the acpi plugin) has the
+      // real SCI handler there, wired by its `sci` pin
+      const pm1 = [...k.devices.values()].some((d) => d.kind === "acpi_pm");
+      if (opts.acpi_sci && !pm1) {
         k.enter(() => {
           // acpi_os_install_interrupt_handler(): request_irq(irq, acpi_irq, IRQF_SHARED, "acpi", acpi_irq)
           request_irq(9, acpi_irq, IRQF_SHARED, "acpi", acpi_irq);

@@ -45,11 +45,17 @@ export class PirqRouter implements Device {
   readonly kind = "pirq_router";
   readonly pins = new Map<string, Pin>();
 
-  constructor(readonly name: string) {
+  constructor(readonly name: string, readonly options: PirqRouterOptions = { polarity: "low" }) {
+    const low = options.polarity === "low";
     for (const l of PIRQ_LINKS) {
       const out = new OutputPin(`${name}.out${l}`, this);
-      out.set(true); // pulled up: INTx# idles high
-      const inp = new InputPin(`${name}.pirq${l}`, (asserted) => out.set(!asserted), true, this);
+      out.set(low); // pulled up: INTx# idles high; routed to an ISA IRQ it idles low
+      const inp = new InputPin(
+        `${name}.pirq${l}`,
+        (asserted) => out.set(asserted !== low),
+        true,
+        this,
+      );
       this.pins.set(`pirq${l}`, inp);
       this.pins.set(`out${l}`, out);
     }
@@ -64,14 +70,26 @@ export class PirqRouter implements Device {
   }
 }
 
+/** Options of a `pirq_router`. */
+export const pirqRouterOptions = z.object({
+  polarity: z.enum(["low", "high"]).default("low").describe(
+    "What an asserted link drives: low (APIC mode, straight to IOAPIC pins 16-23, active low) " +
+      "or high (PIC mode: the PIIX PIRQRC route to an ISA IRQ, inverted to an active-high " +
+      "level for the 8259, level-triggered through the ELCR)",
+  ),
+}).strict();
+
+/** Validated options of a `pirq_router`. */
+export type PirqRouterOptions = z.output<typeof pirqRouterOptions>;
+
 /** The `pirq_router` device kind. */
-export const pirqRouterKind: DeviceKind<Record<string, never>> = {
+export const pirqRouterKind: DeviceKind<PirqRouterOptions> = {
   kind: "pirq_router",
   description:
-    "Chipset PIRQ router (PIRQA#-PIRQH# inputs pirqa..pirqh, outputs outa..outh to IOAPIC pins 16-23)",
-  options: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
-  create(name) {
-    return new PirqRouter(name);
+    "Chipset PIRQ router (PIRQA#-PIRQH# inputs pirqa..pirqh, outputs outa..outh to IOAPIC pins 16-23 or ISA IRQs)",
+  options: pirqRouterOptions,
+  create(name, options) {
+    return new PirqRouter(name, options);
   },
 };
 
@@ -211,6 +229,20 @@ export class PciNic extends PciFunction {
           }
         },
       } satisfies StimulusKind<{ count: number; interval_us: number }>,
+      // the `nic` role's portable action (the Pi's smsc95xx takes the same arguments)
+      burst: {
+        description: "frames arriving: packets of them, interval_us apart (ICR.RXT0 each)",
+        args: z.object({
+          packets: z.number().int().min(1).max(1_000_000).default(10),
+          interval_us: z.number().positive().default(100),
+        }).strict(),
+        apply: (a, at) => {
+          const { packets, interval_us } = a as { packets: number; interval_us: number };
+          for (let i = 0; i < packets; i++) {
+            k.clock.schedule(at + Math.round(i * interval_us * 1000), () => this.receive());
+          }
+        },
+      } satisfies StimulusKind<{ packets: number; interval_us: number }>,
     };
   }
 

@@ -27,6 +27,7 @@ import type { InputPin } from "../../core/line.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { Plugin } from "../../core/plugin.ts";
 import { GenIrqKey } from "../genirq/genirq.ts";
+import { inb, outb } from "../../linux/api.ts";
 import { checkPluginOptions } from "../lapic/mod.ts";
 import { type PciFunction, PciNic, pciNicKind, PirqRouter, pirqRouterKind } from "./bus.ts";
 import { type E1000Adapter, e1000Probe } from "./e1000.ts";
@@ -74,6 +75,24 @@ export function pciIrq(k: Kernel, nic: PciFunction): number {
   return -1;
 }
 
+/** The IRQs elcr_set_level_irq() already set (its static elcr_irq_mask), per machine. */
+const elcrIrqMask = new WeakMap<Kernel, number>();
+
+/**
+ * elcr_set_level_irq(irq) (arch/x86/pci/irq.c): make an ISA IRQ that a PCI
+ * line was routed to level-triggered in the PIIX ELCR (04D0h/04D1h), once.
+ */
+export function elcr_set_level_irq(k: Kernel, irq: number): void {
+  const mask = 1 << (irq & 7);
+  const port = 0x4d0 + (irq >> 3);
+  const done = elcrIrqMask.get(k) ?? 0;
+  if (irq >= 16 || ((1 << irq) & done)) return;
+  elcrIrqMask.set(k, done | (1 << irq));
+  k.printk(7, `PCI: setting IRQ ${irq} as level-triggered`);
+  const val = inb(port);
+  if (!(val & mask)) outb(val | mask, port);
+}
+
 /** gsi_top: one past the highest IOAPIC GSI (the inputs genirq has mapped). */
 function gsiTop(k: Kernel): number {
   const gi = k.bus.get(GenIrqKey);
@@ -96,6 +115,7 @@ export function pci(options: Partial<Options> = {}): Plugin {
     },
     start(k) {
       if (!opts.drivers) return;
+      const gi = k.bus.get(GenIrqKey);
       const adapters: E1000Adapter[] = [];
       k.bus.provide(E1000Key, adapters, "pci");
       const hosts: AhciHost[] = [];
@@ -112,6 +132,12 @@ export function pci(options: Partial<Options> = {}): Plugin {
         // function has it, else the INTx line from _PRT
         const irq = d.options.msi ? pciEnableMsi(k, d, gsiTop(k)) : pciIrq(k, d);
         if (irq < 0) continue;
+        // acpi_register_gsi_pic(): a level PCI GSI below 16 is an ISA IRQ on the 8259
+        if (irq < 16 && gi.irq_to_desc(irq)?.irq_data.chip.name === "XT-PIC") {
+          k.enter(() => elcr_set_level_irq(k, irq));
+        }
+        // role_irq(): a function behind the PIRQ router has no direct line; its GSI serves it
+        if (!d.options.msi) gi.busDeviceIrq.set(d, () => irq);
         adapters.push(e1000Probe(k, d, irq, `eth${adapters.length}`));
       }
     },
