@@ -5,17 +5,17 @@
  * lines are pinned.
  *
  * pc.yaml (one 800 MHz CPU, the i8259 pair): the times are the ones the
- * scenario files pinned before they became portable, worked out from
- * pc.yaml's costs: an i8042 byte reaches the output buffer 1 ms after the
- * stimulus (the PS/2 wire), then irq entry (1.2 µs), mask_and_ack_8259A's
- * port writes and the i8042 driver's two port reads (1 µs each on the ISA
- * bus) come before the observer's printk, so a lone observer prints at
- * +8 µs (0.101008 for a byte at 0.101); each further printk costs 4 µs plus
- * the next handler's 1 µs (observer_b at 0.021013). An msleep(n) in process
- * context sleeps msecs_to_jiffies(n) + 1 jiffies and calc_index()
+ * scenario files pinned before they became portable (carried over, not
+ * re-derived to the microsecond). Their shape: an i8042 byte reaches the
+ * output buffer 1 ms after the stimulus (the PS/2 wire); irq entry (1.2 µs)
+ * and the XT-PIC's mask_and_ack put the first handler, i8042's, at
+ * +1 µs, and it takes about 8 µs (two ISA port reads at 1 µs each, its own
+ * work), so a lone observer prints at +8 µs (0.101008 for a byte at
+ * 0.101); each printk costs 4 µs and a plain handler 1 µs, so the next
+ * observer prints 5 µs later (observer_b at 0.021013). An msleep(n) in
+ * process context sleeps msecs_to_jiffies(n) + 1 jiffies and calc_index()
  * (kernel/time/timer.c) rounds the expiry up to the next bucket, one more
- * 4 ms jiffy at HZ=250: the times in the 0.1xx/0.2xx s of the msleep-ing
- * modules.
+ * 4 ms jiffy at HZ=250: the 0.1xx/0.2xx s times of the msleep-ing modules.
  *
  * x86.yaml (4 CPUs, IO-APIC): the vector matrix gives each requested IRQ the
  * CPU with the fewest vectors, lowest number on ties
