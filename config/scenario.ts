@@ -114,6 +114,67 @@ const programSchema = z.object({
   repeat: z.int().min(1).max(1000).default(1).describe("How many times to run it in a row."),
 }).strict().describe("A user program the shell runs.");
 
+/**
+ * One line expectation: plain text matches as a substring; text written
+ * `/.../` (starting and ending with a slash) is a regular expression, so a
+ * scenario can say `/in ksoftirqd\/\d/` where the CPU number depends on the
+ * machine (which CPU the vector allocator gave the IRQ).
+ */
+const linePattern = z.string().check((ctx) => {
+  const text = ctx.value;
+  if (!isPattern(text)) return;
+  const body = text.slice(1, -1);
+  if (body === "") {
+    ctx.issues.push(configIssue(text, "empty pattern //", {
+      expected: "a regular expression between the slashes, or plain text",
+      hint: "an empty pattern matches every line; write what the line must contain",
+    }));
+    return;
+  }
+  try {
+    new RegExp(body);
+  } catch (e) {
+    // V8's message: "Invalid regular expression: /(a/: Unterminated group"
+    const reason = String((e as Error).message).replace(
+      /^Invalid regular expression: \/.*\/\w*: /,
+      "",
+    );
+    ctx.issues.push(configIssue(text, `invalid regular expression ${text}: ${reason}`, {
+      expected: "a JavaScript regular expression between the slashes, or plain text",
+      hint: "escape a literal character with a backslash (\\/ \\( \\[ \\.); in YAML, " +
+        "write the pattern in single quotes so the backslashes stay",
+    }));
+  }
+});
+
+/** Whether an expectation line is a `/regex/` rather than plain text. */
+function isPattern(text: string): boolean {
+  return text.length >= 2 && text.startsWith("/") && text.endsWith("/");
+}
+
+/**
+ * Compile an expectation line (`expect.dmesg`, `expect.dmesg_absent`,
+ * `expect.views[].lines`) into a test of one line: `/.../` is a regular
+ * expression searched in the line, anything else a substring. The scenario
+ * schema has already rejected a bad pattern.
+ *
+ * @example
+ * ```ts
+ * lineMatcher("/in ksoftirqd\\/\\d/")("my_action in ksoftirqd/3"); // true
+ * lineMatcher("ksoftirqd/0")("my_action in ksoftirqd/3"); // false
+ * ```
+ */
+export function lineMatcher(want: string): (line: string) => boolean {
+  if (!isPattern(want)) return (line) => line.includes(want);
+  const re = new RegExp(want.slice(1, -1));
+  return (line) => re.test(line);
+}
+
+/** How a failure message names an expectation line: `"text"` or `/regex/`. */
+export function describeLine(want: string): string {
+  return isPattern(want) ? `matching ${want}` : `containing "${want}"`;
+}
+
 const interruptExpectation = z.object({
   irq: z.int().min(0).describe("The Linux IRQ number."),
   total: z.int().min(0).optional().describe("Interrupts counted over all CPUs."),
@@ -151,8 +212,9 @@ const viewExpectation = z.object({
     'A view as `deno task run cat` names it: "ps -eLo pid,cls,rtprio,ni,psr,comm", "ps -ef", ' +
       '"/proc/stat", "/proc/softirqs", "/sys/devices/virtual/workqueue/cpumask"...',
   ),
-  lines: z.array(z.string()).min(1).describe(
-    "Text that must appear in the view, in this order (each matches part of one line).",
+  lines: z.array(linePattern).min(1).describe(
+    "Text that must appear in the view, in this order (each matches part of one line; " +
+      "`/.../` is a regular expression).",
   ),
 }).strict().describe(
   "A view read at the end of the run, before rmmod (the modules' tasks still exist).",
@@ -160,12 +222,15 @@ const viewExpectation = z.object({
 
 const expectSchema = z.object({
   exit_code: z.int().optional().describe("Exit code of the run."),
-  dmesg: z.array(z.string()).optional().describe(
+  dmesg: z.array(linePattern).optional().describe(
     "Text that must appear in the kernel log, in this order (each matches part of one line " +
-      'as dmesg prints it, timestamp included: "[    0.101008] my_handler" pins the time).',
+      'as dmesg prints it, timestamp included: "[    0.101008] my_handler" pins the time). ' +
+      "Text written /.../ is a regular expression searched in each line, e.g. " +
+      "'/in ksoftirqd\\/\\d/'.",
   ),
-  dmesg_absent: z.array(z.string()).optional().describe(
-    "Text that must not appear in any line of the kernel log (timestamp included, as in dmesg).",
+  dmesg_absent: z.array(linePattern).optional().describe(
+    "Text that must not appear in any line of the kernel log (timestamp included, as in " +
+      "dmesg); /.../ is a regular expression.",
   ),
   shell: z.array(z.string()).optional().describe(
     "Text that must appear in the shell transcript (programs' output, bash's reports, $?), " +

@@ -19,7 +19,12 @@ import { formatDmesgTime } from "../core/printk.ts";
 import { buildMachine, didYouMean, fileUrl, type PluginRegistry } from "../config/loader.ts";
 import { loadMachineSpec, type MachineSpec } from "../config/machine.ts";
 import { importModule, type KernelModule } from "../linux/module.ts";
-import { loadScenarioSpec, type ScenarioSpec } from "../config/scenario.ts";
+import {
+  describeLine,
+  lineMatcher,
+  loadScenarioSpec,
+  type ScenarioSpec,
+} from "../config/scenario.ts";
 import type { YamlSource } from "../config/source.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
 import { strerror } from "./errno.ts";
@@ -465,9 +470,13 @@ export function checkExpectations(
   // pin the time too (when a late interrupt was finally handled).
   const lines = k.log.records.map((r) => `${formatDmesgTime(r.ts)} ${r.text}`);
   let at = 0;
+  // An entry written /.../ is a regular expression (config/scenario.ts
+  // lineMatcher), so one scenario can name ksoftirqd/0 on pc and ksoftirqd/3
+  // on x86; plain text is a substring.
   for (const want of e.dmesg ?? []) {
-    const i = lines.findIndex((l, j) => j >= at && l.includes(want));
-    if (i < 0) out.push(`dmesg has no line containing "${want}" (in order)`);
+    const match = lineMatcher(want);
+    const i = lines.findIndex((l, j) => j >= at && match(l));
+    if (i < 0) out.push(`dmesg has no line ${describeLine(want)} (in order)`);
     else at = i + 1;
   }
   let sat = 0;
@@ -485,14 +494,16 @@ export function checkExpectations(
     const vlines = text.split("\n");
     let vat = 0;
     for (const want of v.lines) {
-      const i = vlines.findIndex((l, j) => j >= vat && l.includes(want));
-      if (i < 0) out.push(`view "${v.view}" has no line containing "${want}" (in order)`);
+      const match = lineMatcher(want);
+      const i = vlines.findIndex((l, j) => j >= vat && match(l));
+      if (i < 0) out.push(`view "${v.view}" has no line ${describeLine(want)} (in order)`);
       else vat = i + 1;
     }
   }
   for (const bad of e.dmesg_absent ?? []) {
-    const l = lines.find((x) => x.includes(bad));
-    if (l) out.push(`dmesg has "${bad}": ${l}`);
+    const match = lineMatcher(bad);
+    const l = lines.find(match);
+    if (l) out.push(`dmesg has a line ${describeLine(bad)}: ${l}`);
   }
   const rows = new Map<number, string>();
   for (const line of interrupts.split("\n")) {

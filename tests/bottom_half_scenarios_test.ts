@@ -134,3 +134,96 @@ Deno.test("scenario tasklet_irq: 4 keyboard interrupts and 4 runs on pc, one per
   assert.ok(lines.some((l) => l.endsWith("the keyboard's interrupt is IRQ 66")));
   assert.ok(lines.some((l) => l.endsWith("tasklet_irq: 8000 interrupts, 8000 tasklet runs")));
 });
+
+/**
+ * The scenarios match task names with patterns (`swapper\/\d`) so they run on
+ * pc.yaml and x86.yaml; here each machine's exact names are pinned. The CPU
+ * is the one the keyboard's IRQ 1 is delivered to: pc.yaml has one CPU (0);
+ * on x86.yaml the vector matrix gives each requested IRQ the CPU with the
+ * fewest vectors, lowest number on ties (arch/x86/kernel/apic/vector.c,
+ * kernel/irq/matrix.c): acpi (9) → CPU 1, i8042 AUX (12) → CPU 2, i8042 KBD
+ * (1) → CPU 3 (CPU 0 holds the timer's 0x30), so CPU 3. A softirq runs on the
+ * CPU that raised it, in the interrupted idle task swapper/N or in
+ * ksoftirqd/N; schedule_work() queues on the local CPU, so kworker/N:M.
+ */
+const KEYBOARD_CPU = { pc: 0, x86: 3 } as const;
+
+function onCpu(n: number): Record<string, string[]> {
+  return {
+    contexts: [
+      `contexts: hardirq: in_interrupt=1 in_softirq=0 irqs_disabled=1 (swapper/${n})`,
+      `contexts: tasklet: in_interrupt=1 in_softirq=1 irqs_disabled=0 (swapper/${n})`,
+      `contexts: softirq: in_interrupt=1 in_softirq=1 irqs_disabled=0 (swapper/${n})`,
+      `contexts: work: in_interrupt=0 in_softirq=0 irqs_disabled=0 (kworker/${n}:0)`,
+    ],
+    my_softirq: [
+      `my_softirq: run 1 on swapper/${n} in_serving_softirq=1`,
+      `my_softirq: run 4 on swapper/${n} in_serving_softirq=1`,
+    ],
+    softirq_storm: [
+      `softirq_storm: run 1 in swapper/${n}`,
+      `softirq_storm: run 11 in ksoftirqd/${n}`,
+      `softirq_storm: done after 25 runs in ksoftirqd/${n}`,
+    ],
+    softirq_pending: [
+      `irq:1, processor id:${n}`,
+      `softirq started on processor id:${n}`,
+      `softirq ended on processor id:${n}`,
+      `irq:1, processor id:${n}`,
+      `softirq started on processor id:${n}`,
+      `softirq ended on processor id:${n}`,
+    ],
+    tasklet_irq: [`tasklet_irq: first run in swapper/${n}: in_interrupt=1`],
+    tasklet_keyboard: [
+      `tasklet: Character h Pressed (in swapper/${n})`,
+      `tasklet: Character i Released (in swapper/${n})`,
+    ],
+    // the second key's work runs in kworker/N:1: the idle list is LIFO
+    wq_context: [
+      `irqs_disabled()=0, in kworker/${n}:0`,
+      `irqs_disabled()=0, in kworker/${n}:1`,
+    ],
+    sleep_in_irq: [`BUG: scheduling while atomic: swapper/${n}/0/0x00010001`],
+    softirq_heavy: [
+      `softirq_storm: run 1 in swapper/${n}`,
+      `softirq_storm: done after 40 runs in ksoftirqd/${n}`,
+    ],
+  };
+}
+
+for (const machine of ["pc", "x86"] as const) {
+  const cpu = KEYBOARD_CPU[machine];
+  for (const [name, want] of Object.entries(onCpu(cpu))) {
+    Deno.test(`scenario ${name} on ${machine}.yaml names CPU ${cpu}'s tasks`, async () => {
+      const r = await runScenario(`machines/${machine}.yaml`, {
+        scenario: `scenarios/${name}.yaml`,
+      });
+      assert.deepEqual(r.failures, []);
+      const lines = r.kernel.log.lines();
+      let at = 0;
+      for (const w of want) {
+        const i = lines.findIndex((l, j) => j >= at && l.includes(w));
+        assert.ok(i >= 0, `${name} on ${machine}: no line "${w}" (in order)`);
+        at = i + 1;
+      }
+    });
+  }
+}
+
+Deno.test("scenario softirq_heavy on x86.yaml: the tick during run 3 sends run 4 to ksoftirqd/3", async () => {
+  // x86.yaml, HZ=250: CPU 0's LAPIC tick (the do_timer CPU) fires at 0.500 and
+  // 0.504 s. The keyboard interrupt reaches CPU 3 at 0.501000; with 250 ns
+  // entry and the handlers' port reads, MY first runs 0.501004-0.502004 and
+  // each run then takes 1 ms + 2 µs: run 2 ends 0.503006, run 3 spans
+  // 0.503006-0.504006 and contains the tick, so after run 3 jiffies has
+  // reached end = jiffies + msecs_to_jiffies(2) (one jiffy) and __do_softirq
+  // wakes ksoftirqd/3: runs 1-3 at irq_exit, run 4 the first in ksoftirqd/3
+  // (one run earlier than pc.yaml, whose slower entry puts the tick in run 4).
+  const r = await runScenario("machines/x86.yaml", { scenario: "scenarios/softirq_heavy.yaml" });
+  assert.deepEqual(r.failures, []);
+  const runs = r.kernel.log.lines().filter((l) => l.includes("softirq_storm: run"));
+  assert.deepEqual(runs.map((l) => l.replace(/^\[[^\]]*\] /, "")), [
+    "softirq_storm: run 1 in swapper/3",
+    "softirq_storm: run 4 in ksoftirqd/3",
+  ]);
+});

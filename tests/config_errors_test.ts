@@ -15,7 +15,8 @@ import {
   parseWire,
   validateAt,
 } from "../config/machine.ts";
-import { loadScenarioSpec, scenarioSchema } from "../config/scenario.ts";
+import { lineMatcher, loadScenarioSpec, scenarioSchema } from "../config/scenario.ts";
+import { runScenario } from "../runner/mod.ts";
 import { formatPath, parseYamlSource, toJsonSchema } from "../config/source.ts";
 import { schemaText } from "../tools/schema.ts";
 
@@ -519,4 +520,71 @@ Deno.test("schemaText matches the published schema files", async () => {
     const text = await Deno.readTextFile(new URL(`../schema/${name}`, import.meta.url));
     assert.equal(text, schemaText(schema), `schema/${name} is stale: run deno task schema`);
   }
+});
+
+Deno.test("loadScenarioSpec reports a bad /pattern/ expectation at its entry", () => {
+  // Columns counted by hand: `  dmesg: [` is 10 characters and `"plain (", `
+  // 11 more, so the pattern starts at column 22; `  dmesg_absent: [` is 17.
+  const text = `name: k
+duration_ms: 1000
+expect:
+  dmesg: ["plain (", '/in ksoftirqd\\/(\\d/']
+  dmesg_absent: ["//"]
+  views:
+    - { view: "ps -ef", lines: ['/[a-/'] }
+`;
+  const hint = "  hint: escape a literal character with a backslash (\\/ \\( \\[ \\.); in YAML, " +
+    "write the pattern in single quotes so the backslashes stay";
+  assert.equal(
+    failure(() => loadScenarioSpec(text, "k.yaml")).message,
+    `k.yaml:4:22: error at expect.dmesg[1]: invalid regular expression /in ksoftirqd\\/(\\d/: Unterminated group
+  expected: a JavaScript regular expression between the slashes, or plain text
+${hint}
+k.yaml:5:18: error at expect.dmesg_absent[0]: empty pattern //
+  expected: a regular expression between the slashes, or plain text
+  hint: an empty pattern matches every line; write what the line must contain
+k.yaml:7:33: error at expect.views[0].lines[0]: invalid regular expression /[a-/: Unterminated character class
+  expected: a JavaScript regular expression between the slashes, or plain text
+${hint}`,
+  );
+});
+
+Deno.test("lineMatcher treats /.../ as a regular expression and anything else as a substring", () => {
+  const inKsoftirqd = lineMatcher(String.raw`/in ksoftirqd\/\d+$/`);
+  assert.equal(inKsoftirqd("[    0.5] run 5 in ksoftirqd/3"), true);
+  assert.equal(inKsoftirqd("[    0.5] run 5 in ksoftirqd/x"), false);
+  // plain text keeps its substring meaning, regex characters included
+  assert.equal(lineMatcher("a.c (x)")("say a.c (x) twice"), true);
+  assert.equal(lineMatcher("a.c")("abc"), false);
+  // a lone slash, or slashes inside, is plain text
+  assert.equal(lineMatcher("/")("/proc"), true);
+  assert.equal(lineMatcher("/proc/irq")("cat /proc/irq/1"), true);
+  // a path ending in a slash is a pattern: /proc/irq/ is the regex "proc\/irq"
+  // (unescaped slashes are literal in a RegExp source), which still matches
+  assert.equal(lineMatcher("/proc/irq/")("cat /proc/irq/1"), true);
+  assert.equal(lineMatcher("/proc/irq/")("cat /proc/1/irq"), false);
+});
+
+Deno.test("checkExpectations matches /patterns/ in dmesg, dmesg_absent and views", async () => {
+  // my_softirq on pc.yaml: "hi" is 4 interrupts, each running MY once at
+  // irq_exit in swapper/0 (never in ksoftirqd), MY is vector 9, RCU never runs
+  // (not modelled), so the second dmesg pattern, the first dmesg_absent
+  // pattern and the RCU view pattern fail; the others hold.
+  const r = await runScenario("machines/pc.yaml", {
+    scenario: "tests/fixtures/pattern_expect.yaml",
+  });
+  assert.equal(r.failures.length, 3, r.failures.join("\n"));
+  assert.equal(
+    r.failures[0],
+    String.raw`dmesg has no line matching /run 4 on ksoftirqd\/\d/ (in order)`,
+  );
+  assert.match(
+    r.failures[1],
+    /^view "\/proc\/softirqs" has no line matching \/\^\\s\+RCU:\\s\+\[1-9\]\/ \(in order\)$/,
+  );
+  assert.match(
+    r.failures[2],
+    /^dmesg has a line matching \/MY_SOFTIRQ is vector \\d\/: \[ *\d+\.\d{6}\] my_softirq: MY_SOFTIRQ is vector 9$/,
+  );
+  assert.equal(r.exitCode, 1);
 });
