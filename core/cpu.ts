@@ -384,6 +384,7 @@ export class Cpu {
         if (f.remaining > 0) {
           const ns = f.remaining;
           f.remaining = 0;
+          if (k.clock.advanceIn(ns)) continue; // the segment ends before anything else happens
           this.#startBusy(ns);
           return;
         }
@@ -408,6 +409,7 @@ export class Cpu {
               f.remaining += ns;
               continue;
             }
+            if (k.clock.advanceIn(ns)) continue; // the segment ends before anything else happens
             this.#startBusy(ns);
             return;
           }
