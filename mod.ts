@@ -28,6 +28,24 @@ export * from "./plugins/softirq/mod.ts";
 export * from "./plugins/tasklet/mod.ts";
 export * from "./plugins/timers/mod.ts";
 export * from "./plugins/workqueue/mod.ts";
+export {
+  flush_tlb_all,
+  flush_tlb_multi,
+  irq_work_queue,
+  on_each_cpu,
+  smp_call_function,
+  smp_call_function_many,
+  smp_call_function_single,
+  smp_send_reschedule,
+} from "./plugins/lapic/mod.ts";
+export {
+  NMI_DONE,
+  NMI_HANDLED,
+  NMI_LOCAL,
+  NMI_UNKNOWN,
+  register_nmi_handler,
+  unregister_nmi_handler,
+} from "./plugins/x86/mod.ts";
 export { builtinPlugins } from "./plugins/mod.ts";
 export { checkExpectations, loadMachine, runScenario } from "./runner/mod.ts";
 export type { RunOptions, RunResult } from "./runner/mod.ts";

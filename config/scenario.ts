@@ -108,10 +108,11 @@ const softirqExpectation = z.object({
 const expectSchema = z.object({
   exit_code: z.int().optional().describe("Exit code of the run."),
   dmesg: z.array(z.string()).optional().describe(
-    "Text that must appear in the kernel log, in this order (each matches part of one line).",
+    "Text that must appear in the kernel log, in this order (each matches part of one line " +
+      'as dmesg prints it, timestamp included: "[    0.101008] my_handler" pins the time).',
   ),
   dmesg_absent: z.array(z.string()).optional().describe(
-    "Text that must not appear in any line of the kernel log.",
+    "Text that must not appear in any line of the kernel log (timestamp included, as in dmesg).",
   ),
   shell: z.array(z.string()).optional().describe(
     "Text that must appear in the shell transcript (programs' output, bash's reports, $?), " +
@@ -137,6 +138,10 @@ export const scenarioSchema = z.object({
   ),
   plugins: z.array(z.string().min(1)).optional().describe(
     "Plugins the modules' API needs (e.g. [workqueue]); the machine must load them.",
+  ),
+  machines: z.array(z.string().min(1)).min(1).optional().describe(
+    "Machines (by name) the scenario is written for, when its expectations pin what only " +
+      "they give (times, counts, IRQ layout); default: every machine with its arch and roles.",
   ),
   modules: z.array(moduleSchema).default([]).describe(
     "Kernel modules to load (insmod) at boot, in order.",

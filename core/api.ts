@@ -29,6 +29,7 @@ import {
 import type { Cpu } from "./cpu.ts";
 import { kernel } from "./kernel.ts";
 import { kprintf, type LogLevel } from "./printk.ts";
+import { dumpStack } from "./dump_stack.ts";
 
 function cpu(): Cpu {
   return kernel().thisCpu();
@@ -353,18 +354,55 @@ export function local_irq_enable(): void {
   c.irqsDisabled = false;
   if (c.intrPending) c.poke();
 }
-/** Saved flags of local_irq_save(). */
-export type irqflags_t = boolean;
-/** local_irq_save(): returns the flags to restore. */
+/**
+ * Saved flags of local_irq_save(): the architecture's flags register as the
+ * kernel saves it (arch/{x86,arm,arm64}/include/asm/irqflags.h). x86: EFLAGS, IF is bit 9
+ * (0x200); the model reports 0x246 with interrupts on (IF, ZF, PF and the
+ * fixed bit 1, the value pushf usually finds in kernel code) and 0x46 with
+ * them off. ARM: CPSR in SVC mode, I bit 0x80 (0x60000013 / 0x60000093).
+ * arm64: DAIF, 0 with interrupts on, I|F (0xc0) after local_irq_disable().
+ */
+export type irqflags_t = number;
+
+function saveFlags(disabled: boolean): irqflags_t {
+  switch (kernel().config.arch) {
+    case "x86":
+      return disabled ? 0x46 : 0x246;
+    case "arm":
+      return disabled ? 0x60000093 : 0x60000013;
+    default:
+      return disabled ? 0xc0 : 0;
+  }
+}
+
+/**
+ * arch_irqs_disabled_flags(flags): x86 `!(flags & X86_EFLAGS_IF)` (0 or 1);
+ * ARM and arm64 `flags & PSR_I_BIT` (0 or 128), as the kernel returns them.
+ */
+export function irqs_disabled_flags(flags: irqflags_t): number {
+  if (kernel().config.arch === "x86") return flags & 0x200 ? 0 : 1;
+  return flags & 0x80;
+}
+
+/** local_save_flags(): the flags register now. */
+export function local_save_flags(): irqflags_t {
+  return saveFlags(cpu().irqsDisabled);
+}
+
+/** local_irq_save(): returns the flags to restore, then disables interrupts. */
 export function local_irq_save(): irqflags_t {
   const c = cpu();
-  const f = c.irqsDisabled;
+  const f = saveFlags(c.irqsDisabled);
   c.irqsDisabled = true;
   return f;
 }
-/** local_irq_restore(flags) */
-export function local_irq_restore(flags: irqflags_t): void {
-  if (flags) local_irq_disable();
+/**
+ * local_irq_restore(flags): interrupts back on only if they were on when
+ * the flags were saved. (A boolean is accepted too: true = were disabled.)
+ */
+export function local_irq_restore(flags: irqflags_t | boolean): void {
+  const disabled = typeof flags === "boolean" ? flags : irqs_disabled_flags(flags) !== 0;
+  if (disabled) local_irq_disable();
   else local_irq_enable();
 }
 /** preempt_disable() */
@@ -376,4 +414,122 @@ export function preempt_enable(): void {
   const c = cpu();
   c.preemptCount -= 1;
   if (c.preemptCount === 0 && c.needResched) c.poke();
+}
+
+// ---- dump_stack, might_sleep, kmalloc ----
+
+/** dump_stack() (lib/dump_stack.c): the CPU line and the call trace of what runs now. */
+export function dump_stack(): void {
+  dumpStack(kernel());
+}
+
+// include/linux/gfp_types.h (6.1 bit values)
+/** __GFP_HIGH */
+export const __GFP_HIGH = 0x20;
+/** __GFP_IO */
+export const __GFP_IO = 0x40;
+/** __GFP_FS */
+export const __GFP_FS = 0x80;
+/** __GFP_ZERO */
+export const __GFP_ZERO = 0x100;
+/** __GFP_ATOMIC */
+export const __GFP_ATOMIC = 0x200;
+/** __GFP_DIRECT_RECLAIM: the allocation may sleep to reclaim memory. */
+export const __GFP_DIRECT_RECLAIM = 0x400;
+/** __GFP_KSWAPD_RECLAIM */
+export const __GFP_KSWAPD_RECLAIM = 0x800;
+/** GFP_ATOMIC: may not sleep, may use reserves (interrupt context). */
+export const GFP_ATOMIC = __GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM;
+/** GFP_KERNEL: may sleep (process context only). */
+export const GFP_KERNEL = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM | __GFP_IO | __GFP_FS;
+/** GFP_NOWAIT */
+export const GFP_NOWAIT = __GFP_KSWAPD_RECLAIM;
+/** Type of GFP flags. */
+export type gfp_t = number;
+
+/** __might_resched()'s static prev_jiffy, per machine. */
+const prevJiffy = new WeakMap<object, number>();
+
+/**
+ * __might_sleep(file, line) / __might_resched() (kernel/sched/core.c, 6.1,
+ * as built with CONFIG_DEBUG_ATOMIC_SLEEP=y): a function that may sleep,
+ * called in atomic context (preempt_count != 0), with interrupts off or by
+ * the idle task, prints the BUG report and a stack dump, at most once per
+ * second (prev_jiffy + HZ), and the caller goes on. `extra` are the kernel
+ * functions between the caller and __might_resched, outermost first. The
+ * lockdep and DEBUG_PREEMPT parts print nothing (not configured); the
+ * `RCU nest depth` line is printed with CONFIG_PREEMPT_RCU (preempt: full).
+ */
+export function __might_sleep(file: string, line: number, extra: readonly string[] = []): void {
+  const k = kernel();
+  const c = cpu();
+  const t = c.current;
+  if (c.preemptCount === 0 && !c.irqsDisabled && t !== c.idleTask) return;
+  const prev = prevJiffy.get(k) ?? 0;
+  if (prev && k.jiffies < prev + k.config.hz) return;
+  prevJiffy.set(k, k.jiffies);
+  k.printk(3, `BUG: sleeping function called from invalid context at ${file}:${line}`);
+  const disabled = c.irqsDisabled ? irqs_disabled_flags(saveFlags(true)) : 0;
+  k.printk(
+    3,
+    `in_atomic(): ${c.inAtomic() ? 1 : 0}, irqs_disabled(): ${disabled}, non_block: 0, ` +
+      `pid: ${t.pid}, name: ${t.comm}`,
+  );
+  k.printk(3, `preempt_count: ${c.preemptCount.toString(16)}, expected: 0`);
+  if (k.config.preempt === "full") k.printk(3, "RCU nest depth: 0, expected: 0");
+  dumpStack(k, [...extra, "__might_resched"]);
+}
+
+/**
+ * might_sleep(): the check a sleeping function makes on entry. `file` and
+ * `line` are what __FILE__ and __LINE__ would be (the module's source).
+ */
+export function might_sleep(file = "irqlab-module.c", line = 0): void {
+  __might_sleep(file, line);
+}
+
+/** A kmalloc()ed block: its size and bytes (the model keeps no heap addresses). */
+export interface KmallocBlock {
+  /** Bytes asked for. */
+  readonly size: number;
+  /** The memory (zeroed). */
+  readonly data: Uint8Array;
+  /** Set by kfree(). */
+  freed: boolean;
+}
+
+/**
+ * kmalloc(size, flags) (include/linux/slab.h, mm/slab_common.c): an
+ * allocation that may sleep (GFP_KERNEL: __GFP_DIRECT_RECLAIM) runs
+ * might_alloc() -> might_sleep_if(gfpflags_allow_blocking(flags)) first
+ * (include/linux/sched/mm.h line 274 in 6.0/6.1), so asked for in atomic
+ * context it reports "BUG: sleeping function called from invalid context";
+ * the allocation itself succeeds (memory is not exhausted in the model, so
+ * nothing sleeps). Returns null for a size of 0 (ZERO_SIZE_PTR) or above
+ * KMALLOC_MAX_SIZE (4 MiB with SLUB on x86, order MAX_ORDER-1 pages).
+ */
+export function kmalloc(size: number, flags: gfp_t): KmallocBlock | null {
+  if (flags & __GFP_DIRECT_RECLAIM) {
+    __might_sleep("include/linux/sched/mm.h", 274, ["kmalloc_trace", "__kmem_cache_alloc_node"]);
+  }
+  if (size <= 0 || size > 4 * 1024 * 1024) return null;
+  return { size, data: new Uint8Array(size), freed: false };
+}
+
+/** kzalloc(size, flags): kmalloc with __GFP_ZERO (the model's blocks start zeroed anyway). */
+export function kzalloc(size: number, flags: gfp_t): KmallocBlock | null {
+  return kmalloc(size, flags | __GFP_ZERO);
+}
+
+/**
+ * kfree(block): free; kfree(NULL) is a no-op. A double free is reported the
+ * way the model can (SLUB's own report needs slub_debug): a one-line error.
+ */
+export function kfree(block: KmallocBlock | null | undefined): void {
+  if (!block) return;
+  if (block.freed) {
+    kernel().printk(3, "irqlab: kfree() of a block already freed (double free)");
+    return;
+  }
+  block.freed = true;
 }

@@ -38,6 +38,13 @@ export interface Body {
   step(cpu: Cpu): number;
   /** Name for traces and error messages. */
   readonly label?: string;
+  /**
+   * The kernel functions this body stands for while it runs, outermost
+   * first (a flow handler: `handle_level_irq`, `handle_irq_event`, ...),
+   * for dump_stack() (core/dump_stack.ts). Optional: a body without it adds
+   * no frame.
+   */
+  symbols?(): readonly string[];
 }
 
 /** Yielded by generator bodies to let accumulated busy time pass here. */

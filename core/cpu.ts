@@ -189,6 +189,16 @@ export class Cpu {
     return this.#running;
   }
 
+  /**
+   * The stack of what runs now, outermost first: the current task's frame,
+   * then one frame per interrupt nesting level (for dump_stack()).
+   */
+  frames(): Frame[] {
+    const out = [this.current.frame];
+    for (let i = 0; i < this.#irqDepth; i++) out.push(this.#irqFrames[i]);
+    return out;
+  }
+
   /** True while a busy segment is in progress. */
   get busy(): boolean {
     return this.#busy.pending;

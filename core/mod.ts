@@ -23,3 +23,4 @@ export * from "./api.ts";
 export * from "./module.ts";
 export * from "./procfs.ts";
 export * from "./kthread.ts";
+export * from "./dump_stack.ts";

@@ -305,7 +305,6 @@ Deno.test("SMP wake-up that preempts another CPU's task goes through sendResched
     policy: "fifo",
     rtPriority: 50,
     start: "sleeping",
-    // deno-lint-ignore require-yield
     body: (function* () {
       ipis.push(`rt runs on ${k.currentCpu!.id}`);
       yield udelay(1);
@@ -340,7 +339,6 @@ Deno.test("setCpusAllowed moves a queued task to an allowed CPU", () => {
     comm: "mover",
     cpu: 0,
     cpusAllowed: [0],
-    // deno-lint-ignore require-yield
     body: (function* () {
       seen.push(k.currentCpu!.id);
       yield udelay(1);
@@ -358,6 +356,7 @@ Deno.test("Scheduler.onSleep runs when a task blocks, before the switch, and a t
   const helper = k.sched.create({
     comm: "helper",
     start: "sleeping",
+    // deno-lint-ignore require-yield
     body: (function* () {
       seen.push(`helper ran at ${k.now}`);
     })(),

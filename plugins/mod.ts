@@ -14,6 +14,9 @@ import { devices } from "./devices/mod.ts";
 import { rpi_devices } from "./rpi_devices/mod.ts";
 import { genirq } from "./genirq/mod.ts";
 import { i8259 } from "./i8259/mod.ts";
+import { ioapic } from "./ioapic/mod.ts";
+import { lapic } from "./lapic/mod.ts";
+import { pci } from "./pci/mod.ts";
 import { softirq } from "./softirq/mod.ts";
 import { tasklet } from "./tasklet/mod.ts";
 import { timers } from "./timers/mod.ts";
@@ -30,6 +33,9 @@ export const builtinPlugins: PluginRegistry = {
   rpi_devices,
   genirq,
   i8259,
+  ioapic,
+  lapic,
+  pci,
   softirq,
   tasklet,
   timers,

@@ -43,10 +43,17 @@ export function machinePluginNames(m: MachineSpec): string[] {
   return m.plugins.map((p) => typeof p === "string" ? p : "name" in p ? p.name : p.path);
 }
 
-/** Why machine `m` cannot run scenario `s`, or undefined when it can. */
+/**
+ * Why machine `m` cannot run scenario `s`, or undefined when it can: its
+ * arch, the scenario's `machines:` list, and a device for every role.
+ */
 export function cannotRun(s: ScenarioSpec, m: MachineSpec): string | undefined {
   if (s.arch && !s.arch.includes(m.arch)) {
     return `it is ${m.arch}; the scenario needs ${s.arch.join(" or ")}`;
+  }
+  if (s.machines && !s.machines.includes(m.name)) {
+    return `the scenario is written for ${s.machines.join(", ")} (its expectations pin times, ` +
+      `counts or IRQ numbers of ${s.machines.length > 1 ? "those machines" : "that machine"})`;
   }
   const roles = new Set(Object.keys(m.roles ?? {}));
   const need = [...new Set([...s.stimuli.map((x) => x.role), ...(s.roles ?? [])])];

@@ -14,6 +14,8 @@
 
 import { ConfigError, ConfigErrors } from "../core/errors.ts";
 import type { Kernel } from "../core/kernel.ts";
+import { setTaskStack } from "../core/dump_stack.ts";
+import { formatDmesgTime } from "../core/printk.ts";
 import { buildMachine, didYouMean, fileUrl, type PluginRegistry } from "../config/loader.ts";
 import { loadMachineSpec, type MachineSpec } from "../config/machine.ts";
 import { importModule, type KernelModule } from "../core/module.ts";
@@ -160,6 +162,19 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
         } only; machine "${mspec.name}" is ${mspec.arch}`,
         expected: `a machine of arch ${sspec.arch.join(" or ")}`,
         hint: "pick another machine file, or a scenario written for this architecture",
+      }),
+    );
+  }
+  if (sspec.machines && !sspec.machines.includes(mspec.name)) {
+    errors.push(
+      new ConfigError({
+        location: ssource.locate(["machines"]),
+        path: "machines",
+        message: `scenario "${sspec.name}" is written for ${
+          sspec.machines.join(", ")
+        }; machine "${mspec.name}" is not one of them`,
+        expected: `machine ${sspec.machines.join(" or ")}`,
+        hint: "its expectations pin what only those machines give; pick one of them",
       }),
     );
   }
@@ -311,8 +326,9 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
 
   const shell: string[] = [];
   const loaded: KernelModule[] = [];
+  let initName = "";
   // insmod: one user task loads every module in order, at boot end (t = 0)
-  k.sched.create({
+  const insmod = k.sched.create({
     comm: "insmod",
     kthread: false,
     body: (function* () {
@@ -320,6 +336,7 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
         shell.push(`$ sudo insmod ${m.name}.ko`);
         let r = 0;
         if (m.init) {
+          initName = m.init.name;
           const v = m.init();
           r = typeof v === "number" ? v : ((yield* v) ?? 0);
         }
@@ -332,6 +349,16 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
       return 0;
     })(),
   });
+  // dump_stack() in a module's init: finit_module(2) -> do_init_module (kernel/module/main.c)
+  setTaskStack(insmod, () => [
+    "entry_SYSCALL_64_after_hwframe",
+    "do_syscall_64",
+    "__do_sys_finit_module",
+    "load_module",
+    "do_init_module",
+    "do_one_initcall",
+    ...(initName ? [initName] : []),
+  ]);
   for (const cpu of k.cpus) cpu.start();
   const end = Math.round((opts.durationMs ?? sspec.duration_ms) * 1e6);
   if (opts.stepNs && opts.stepNs > 0) {
@@ -396,7 +423,9 @@ export function checkExpectations(
   if (e.exit_code !== undefined && e.exit_code !== exit) {
     out.push(`exit code ${exit}, expected ${e.exit_code}`);
   }
-  const lines = k.log.lines();
+  // Each line as dmesg prints it, "[    0.101008] text": an expectation may
+  // pin the time too (when a late interrupt was finally handled).
+  const lines = k.log.records.map((r) => `${formatDmesgTime(r.ts)} ${r.text}`);
   let at = 0;
   for (const want of e.dmesg ?? []) {
     const i = lines.findIndex((l, j) => j >= at && l.includes(want));

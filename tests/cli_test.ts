@@ -141,6 +141,6 @@ Deno.test("main exits 2 for a scenario that needs a plugin the machine does not 
   // workqueue is loaded by pc.yaml; nosuch (plugins[1], line 3 column 22) is not
   assert.match(
     r.err,
-    /^tests\/fixtures\/needs_plugin.yaml:3:22: error at plugins\[1\]: machine "pc" does not load the nosuch plugin, which the modules use\n  expected: one of the loaded plugins: genirq, x86, i8259, devices, softirq, tasklet, timers, workqueue\n  hint: add nosuch under plugins: in machines\/pc.yaml\n$/,
+    /^tests\/fixtures\/needs_plugin.yaml:3:22: error at plugins\[1\]: machine "pc" does not load the nosuch plugin, which the modules use\n {2}expected: one of the loaded plugins: genirq, x86, i8259, devices, softirq, tasklet, timers, workqueue\n {2}hint: add nosuch under plugins: in machines\/pc.yaml\n$/,
   );
 });

@@ -39,3 +39,10 @@ await chipConformance({
 for (const p of ["bcm2836", "bcm2835_intc", "bcm2835_gpio", "rpi_devices"] as const) {
   deviceConformance(builtinPlugins[p](), {}, [builtinPlugins.genirq(), builtinPlugins.arm()]);
 }
+// IO-APIC: no irq_set_type (io_apic.c's ioapic_chip has none: the trigger
+// comes from ACPI); the free inputs of x86.yaml's IOAPIC taken first are
+// ISA pins 3 and 5, edge, active high. enable_irq replays through
+// irq_retrigger (apic_retrigger_irq).
+await chipConformance({ chip: "IO-APIC", machine: "machines/x86.yaml" });
+deviceConformance(builtinPlugins.ioapic(), {}, [builtinPlugins.genirq()]);
+deviceConformance(builtinPlugins.pci(), {}, [builtinPlugins.genirq()]);

@@ -44,3 +44,29 @@ Deno.test("lab exits 2 for an unknown experiment or machine, with a did-you-mean
   assert.equal(c.code, 2);
   assert.match(c.err, /--machine needs a machine name/);
 });
+
+Deno.test("a scenario's machines: list limits where the lab runs it and where its expectations are checked", async () => {
+  const { cannotRun, machines } = await import("../runner/catalog.ts");
+  const pc = (await machines()).find((m) => m.id === "pc")!.spec;
+  const s = (await scenarios()).find((x) => x.id === "mouse_observer")!.spec;
+  assert.equal(cannotRun(s, pc), undefined, "written for pc: runs there");
+  assert.match(
+    cannotRun({ ...s, machines: ["x86"] }, pc) ?? "",
+    /^the scenario is written for x86 \(its expectations pin times, counts or IRQ numbers/,
+  );
+  // runScenario refuses it with a located error, as for arch and roles
+  const { runScenario } = await import("../runner/mod.ts");
+  await assert.rejects(
+    () => runScenario("machines/pc.yaml", { scenario: "tests/fixtures/wrong_machine.yaml" }),
+    (e: Error) => {
+      assert.equal(
+        e.message,
+        'tests/fixtures/wrong_machine.yaml:2:11: error at machines: scenario "wrong_machine" ' +
+          'is written for x86; machine "pc" is not one of them\n' +
+          "  expected: machine x86\n" +
+          "  hint: its expectations pin what only those machines give; pick one of them",
+      );
+      return true;
+    },
+  );
+});

@@ -28,7 +28,7 @@ Deno.test("buildMachine reports an unknown plugin with its position and a did-yo
   assert.equal(
     msg,
     't.yaml:4:24: error at plugins[2]: unknown plugin "i8295"\n' +
-      "  expected: one of: arm, bcm2835_gpio, bcm2835_intc, bcm2836, devices, genirq, i8259, rpi_devices, softirq, tasklet, timers, workqueue, x86, or { path: ./my_plugin.ts }\n" +
+      "  expected: one of: arm, bcm2835_gpio, bcm2835_intc, bcm2836, devices, genirq, i8259, ioapic, lapic, pci, rpi_devices, softirq, tasklet, timers, workqueue, x86, or { path: ./my_plugin.ts }\n" +
       '  hint: did you mean "i8259"?',
   );
 });

@@ -142,3 +142,66 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "the live page changes an IRQ's affinity on x86.yaml and the count moves to that CPU",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (!(await haveChromium())) {
+      throw new Error(`Chromium is not installed at ${CHROMIUM}: sudo apt-get install -y chromium`);
+    }
+    const tmp = await Deno.realPath(await Deno.makeTempDir({ dir: ".", prefix: ".pw-" }));
+    const oldTmp = Deno.env.get("TMPDIR");
+    let srv: Awaited<ReturnType<typeof startServer>> | undefined;
+    let browser: import("playwright-core").Browser | undefined;
+    try {
+      Deno.env.set("TMPDIR", tmp);
+      Deno.env.set("__IS_WSL_TEST__", "1");
+      srv = await startServer({ machine: "machines/x86.yaml", port: 0, tickMs: 100 });
+      const { chromium } = await import("playwright-core");
+      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+      const page = await browser.newPage();
+      await page.goto(`${srv.url}/#token=${srv.token}`);
+      await page.waitForSelector('#interrupts tr[data-irq="1"] td[data-cpu="0"]');
+      assert.equal(await page.textContent('#interrupts tr[data-irq="1"] td[data-cpu="0"]'), "0");
+
+      // echo 1 > /proc/irq/1/smp_affinity through the page: IO-APIC edge IRQs move at the
+      // next interrupt (IRQD_SETAFFINITY_PENDING), and the file shows the new mask at once
+      await page.selectOption("#views", "/proc/irq/1/smp_affinity");
+      await page.fill("#wvalue", "1");
+      await page.click("#write");
+      await page.waitForFunction(`document.querySelector("#msg").textContent.includes("200")`);
+      assert.equal(await page.textContent("#msg"), "PUT /proc/irq/1/smp_affinity: 200");
+      assert.equal(srv.sim.kernel.procfs.read("/proc/irq/1/smp_affinity"), "1\n");
+
+      // a key press (two interrupts): the first moves the vector to CPU 0, the second lands there
+      await page.click("#inject");
+      await page.waitForFunction(
+        `(() => {
+          const td = document.querySelector('#interrupts tr[data-irq="1"] td[data-cpu="0"]');
+          return td !== null && td.textContent !== "0" && td.classList.contains("changed");
+        })()`,
+        undefined,
+        { timeout: 10_000 },
+      );
+      assert.equal(srv.sim.kernel.procfs.read("/proc/irq/1/effective_affinity_list"), "0\n");
+
+      // an empty mask is refused with the kernel's errno text
+      await page.fill("#wvalue", "0");
+      await page.click("#write");
+      await page.waitForFunction(`document.querySelector("#msg").textContent.includes("400")`);
+      assert.equal(
+        await page.textContent("#msg"),
+        "PUT /proc/irq/1/smp_affinity: 400 write error: Invalid argument",
+      );
+    } finally {
+      await browser?.close();
+      await srv?.close();
+      await Deno.remove(tmp, { recursive: true });
+      if (oldTmp === undefined) Deno.env.delete("TMPDIR");
+      else Deno.env.set("TMPDIR", oldTmp);
+      Deno.env.delete("__IS_WSL_TEST__");
+    }
+  },
+});

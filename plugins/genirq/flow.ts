@@ -248,6 +248,24 @@ export class FlowRun implements Body {
 
   constructor(readonly gi: GenIrq, readonly cpu: Cpu) {}
 
+  /**
+   * What this runs, for dump_stack(): the flow handler, handle_irq_event()
+   * and __handle_irq_event_percpu() with the action's handler while one runs
+   * (handle_irq_event_percpu() is inlined in 6.1 x86 builds).
+   */
+  symbols(): readonly string[] {
+    const a = this.#action;
+    if (!a || (this.#phase !== ACTION && this.#phase !== ACTION_EXIT)) {
+      return [this.desc.handle_irq.name];
+    }
+    return [
+      this.desc.handle_irq.name,
+      "handle_irq_event",
+      "__handle_irq_event_percpu",
+      a.handler.name || a.name,
+    ];
+  }
+
   /** Prepare to run `desc`'s flow handler. */
   reset(desc: IrqDesc): this {
     this.desc = desc;

@@ -10,6 +10,7 @@
 import { setupAffinity } from "./affinity.ts";
 import { type Body, BUSY, CALL, sleepToken } from "../../core/body.ts";
 import { noteSleep } from "../../core/api.ts";
+import { setTaskStack } from "../../core/dump_stack.ts";
 import { serviceKey } from "../../core/bus.ts";
 import { type Cpu, SOFTIRQ_DISABLE_OFFSET } from "../../core/cpu.ts";
 import { type Costs, type Kernel, kernelOrUndefined } from "../../core/kernel.ts";
@@ -1011,6 +1012,15 @@ export class GenIrq {
         ? desc.irq_data.effective_affinity
         : desc.irq_data.affinity,
     });
+    // what dump_stack() shows under the thread function (kernel/irq/manage.c)
+    const fnName = a.thread_fn?.name || a.name;
+    setTaskStack(a.thread, () => [
+      "ret_from_fork",
+      "kthread",
+      "irq_thread",
+      a.thread_flags & IRQTF_FORCED_THREAD ? "irq_forced_thread_fn" : "irq_thread_fn",
+      fnName,
+    ]);
   }
 
   /** kthread_stop() of an action's thread: it exits after a pending run. */

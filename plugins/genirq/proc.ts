@@ -5,7 +5,7 @@
  */
 
 import type { Kernel } from "../../core/kernel.ts";
-import { IRQ_HIDDEN } from "./constants.ts";
+import { IRQ_HIDDEN, IRQD_SETAFFINITY_PENDING } from "./constants.ts";
 import { no_irq_chip } from "./desc.ts";
 import type { GenIrq } from "./genirq.ts";
 
@@ -85,11 +85,14 @@ export function readProcIrq(gi: GenIrq, k: Kernel, irq: number, file: string): s
   if (!desc || (!desc.procCreated && desc.irq_data.chip === no_irq_chip)) return undefined;
   const n = k.cpus.length;
   const d = desc.irq_data;
+  // show_irq_affinity(): with CONFIG_GENERIC_PENDING_IRQ (x86) a move not yet
+  // made shows its pending mask
+  const affinity = (d.state & IRQD_SETAFFINITY_PENDING) ? desc.pending_mask : d.affinity;
   switch (file) {
     case "smp_affinity":
-      return formatCpumask(d.affinity, n) + "\n";
+      return formatCpumask(affinity, n) + "\n";
     case "smp_affinity_list":
-      return formatCpulist(d.affinity) + "\n";
+      return formatCpulist(affinity) + "\n";
     case "affinity_hint":
       // irq_affinity_hint_proc_show(): the hint, or an empty mask when none is set
       return formatCpumask([], n) + "\n";

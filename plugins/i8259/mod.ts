@@ -150,9 +150,12 @@ export function i8259(options: Partial<Options> = {}): Plugin {
     },
     start(k) {
       if (opts.mode === "none") return;
+      // The master drives a CPU's INTR, or a LAPIC's LINT0 on an APIC machine.
       const master = [...k.devices.values()].find((d) =>
         d instanceof I8259 &&
-        (d.pins.get("int") as OutputPin).targets.some((t) => t.name.startsWith("cpu"))
+        (d.pins.get("int") as OutputPin).targets.some((t) =>
+          t.name.startsWith("cpu") || t.name.startsWith("lapic")
+        )
       );
       if (!master) return;
       const pic = bootLegacyPic(k, opts.auto_eoi, opts.mode === "legacy");

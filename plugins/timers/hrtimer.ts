@@ -144,8 +144,6 @@ export function decodeHrtimerMode(mode: number): string {
 /** An hrtimer callback: returns HRTIMER_RESTART or HRTIMER_NORESTART (a generator returns it). */
 export type HrtimerFn = (t: hrtimer) => number | BodyGenerator<number>;
 
-let nextHrtimerId = 1;
-
 /**
  * `struct hrtimer`. `node.expires` is the hard expiry, `_softexpires` the
  * soft one (hrtimer_start_range_ns: soft = tim, hard = tim + delta).
@@ -169,7 +167,6 @@ export class hrtimer {
   _clockid = CLOCK_MONOTONIC;
   _cpu = 0;
   _base = 0;
-  readonly _id: number = nextHrtimerId++;
 
   constructor(owner?: unknown) {
     this.owner = owner;
@@ -217,6 +214,8 @@ export class HrtimerCpuBase {
 export const HrtimersKey = serviceKey<Hrtimers>("hrtimers");
 
 const ACTIVE_HARD = 0x0f, ACTIVE_SOFT = 0xf0;
+/** Runs of due timers in one pass of one base after which the pass is a livelock. */
+export const HRTIMER_LIVELOCK_RUNS = 10_000;
 
 /** The hrtimer layer of one machine. */
 export class Hrtimers {
@@ -226,6 +225,15 @@ export class Hrtimers {
   constructor(readonly kernel: Kernel, readonly softirq: Softirq) {
     this.cpuBases = kernel.cpus.map((c) => new HrtimerCpuBase(c.id));
   }
+
+  /** `%p` of an hrtimer in traces, numbered per machine (see Timers.ptr). */
+  ptr(t: hrtimer): string {
+    let id = this.#ids.get(t);
+    if (id === undefined) this.#ids.set(t, id = ++this.#nextId);
+    return hashedPtr(0x1000 + id);
+  }
+  readonly #ids = new WeakMap<hrtimer, number>();
+  #nextId = 0;
 
   /** hrtimer_resolution: TICK_NSEC in low-resolution mode, 1 ns in high resolution. */
   resolution(cpu: number = this.kernel.thisCpu().id): number {
@@ -258,7 +266,7 @@ export class Hrtimers {
     }
     if (k.trace.enabled) {
       k.traceEvent(hrtimer_init_event, {
-        hrtimer: hashedPtr(t._id),
+        hrtimer: this.ptr(t),
         clockid: CLOCK_NAMES[clockid],
         mode: decodeHrtimerMode(mode),
       });
@@ -280,7 +288,7 @@ export class Hrtimers {
     const k = this.kernel;
     if (k.trace.enabled) {
       k.traceEvent(hrtimer_start_event, {
-        hrtimer: hashedPtr(t._id),
+        hrtimer: this.ptr(t),
         function: t.function?.name || "0x0",
         expires: t.expires,
         softexpires: t._softexpires,
@@ -308,7 +316,7 @@ export class Hrtimers {
   #remove(t: hrtimer, base: HrtimerClockBase, restart: boolean): number {
     if (!(t.state & HRTIMER_STATE_ENQUEUED)) return 0;
     const k = this.kernel;
-    if (k.trace.enabled) k.traceEvent(hrtimer_cancel_event, { hrtimer: hashedPtr(t._id) });
+    if (k.trace.enabled) k.traceEvent(hrtimer_cancel_event, { hrtimer: this.ptr(t) });
     this.#removeFromQueue(t, base, restart ? t.state : HRTIMER_STATE_INACTIVE);
     if (!restart) t.state = HRTIMER_STATE_INACTIVE;
     this.#recomputeNext(this.cpuBases[t._cpu]);
@@ -531,12 +539,33 @@ export class Hrtimers {
       if (!(mask & (1 << i))) continue;
       const base = cb.clockBase[i];
       const basenow = now;
+      let runs = 0;
       for (;;) {
         const t = base.active[0];
         if (!t || basenow < t._softexpires) break;
+        if (++runs > HRTIMER_LIVELOCK_RUNS) {
+          // A callback returning HRTIMER_RESTART without moving its expiry
+          // past now runs again at once: the kernel spins here until the
+          // watchdog. Say so and stop this pass instead of hanging the run.
+          this.#livelock(t);
+          break;
+        }
         yield* this.#runHrtimer(cpu, base, t, basenow, irqFlags, inline);
       }
     }
+  }
+
+  #livelock(t: hrtimer): void {
+    if (this.#warned.has("livelock")) return;
+    this.#warned.add("livelock");
+    this.kernel.printk(
+      3,
+      `irqlab: hrtimer ${
+        t.function?.name || "0x0"
+      } returned HRTIMER_RESTART ${HRTIMER_LIVELOCK_RUNS} ` +
+        `times without moving its expiry past now (forward it with hrtimer_forward_now): ` +
+        `the kernel would loop in __hrtimer_run_queues forever`,
+    );
   }
 
   /** __run_hrtimer(): dequeue, run the callback, re-enqueue on HRTIMER_RESTART. */
@@ -556,7 +585,7 @@ export class Hrtimers {
     if (!irqFlags && cpu.intrPending) cpu.poke();
     if (k.trace.enabled) {
       k.traceEvent(hrtimer_expire_entry, {
-        hrtimer: hashedPtr(t._id),
+        hrtimer: this.ptr(t),
         function: fn?.name || "0x0",
         now,
       }, cpu);
@@ -572,7 +601,7 @@ export class Hrtimers {
         restart = (yield callToken(new GeneratorBody(r, fn.name || "hrtimer"))) as number;
       }
     }
-    if (k.trace.enabled) k.traceEvent(hrtimer_expire_exit, { hrtimer: hashedPtr(t._id) }, cpu);
+    if (k.trace.enabled) k.traceEvent(hrtimer_expire_exit, { hrtimer: this.ptr(t) }, cpu);
     cpu.irqsDisabled = true; // raw_spin_lock_irq(&cpu_base->lock)
     if (restart !== HRTIMER_NORESTART && !(t.state & HRTIMER_STATE_ENQUEUED)) {
       this.#enqueue(t, base, HRTIMER_MODE_ABS);

@@ -16,8 +16,8 @@
  * @module
  */
 
-import { type Body, type CallToken, callToken, DONE } from "../../core/body.ts";
-import type { Cpu } from "../../core/cpu.ts";
+import type { CallToken } from "../../core/body.ts";
+import { SpinWait, waitToken } from "./_wait.ts";
 import { kernel } from "../../core/kernel.ts";
 import {
   hrtimer,
@@ -145,29 +145,19 @@ export function hrtimer_try_to_cancel(timer: hrtimer): number {
 /** How long one spin of hrtimer_cancel()'s wait loop takes, ns. */
 export const HRTIMER_CANCEL_SPIN_NS = 100;
 
-class HrtimerCancelWait implements Body {
-  readonly label = "hrtimer_cancel";
-  constructor(readonly h: Hrtimers, readonly timer: hrtimer) {}
-  step(cpu: Cpu): number {
-    const r = this.h.tryToCancel(this.timer);
-    if (r >= 0) {
-      cpu.retval = r;
-      return DONE;
-    }
-    return HRTIMER_CANCEL_SPIN_NS;
-  }
-}
-
 /**
  * hrtimer_cancel(timer): cancel and wait for a running callback. Returns
  * 0/1 when nothing runs; while the callback runs on another CPU, a token to
- * `yield` (the CPU spins until it returned; the yield's value is 0 or 1).
+ * `yield` (the CPU spins until it returned; the yield's value is 0 or 1);
+ * from a plain function the spin runs right after the function returns.
  */
 export function hrtimer_cancel(timer: hrtimer): number | CallToken {
   const h = hr();
   const r = h.tryToCancel(timer);
   if (r >= 0) return r;
-  return callToken(new HrtimerCancelWait(h, timer));
+  return waitToken(
+    new SpinWait("hrtimer_cancel", () => h.tryToCancel(timer), HRTIMER_CANCEL_SPIN_NS),
+  );
 }
 
 /** hrtimer_forward(timer, now, interval): the overrun count. */

@@ -304,3 +304,24 @@ Deno.test("hrtimer trace events use the kernel's formats", () => {
   assert.match(lines[2], /d\.h1\. .*hrtimer_expire_entry: hrtimer=\w+ function=my_cb now=\d+$/);
   assert.match(lines[3], /hrtimer_expire_exit: hrtimer=\w+$/);
 });
+
+Deno.test("an hrtimer restarting without forwarding is reported, not a simulator hang", () => {
+  const b = new TimerBench(1, { hz: 250 });
+  const t = new hrtimer();
+  let runs = 0;
+  b.call(() => {
+    hrtimer_setup(
+      t,
+      () => {
+        runs++;
+        return HRTIMER_RESTART; // forgot hrtimer_forward_now()
+      },
+      CLOCK_MONOTONIC,
+      HRTIMER_MODE_REL,
+    );
+    hrtimer_start(t, ms_to_ktime(1), HRTIMER_MODE_REL);
+  });
+  b.run(5_000_000);
+  assert.equal(runs, 10_000);
+  assert.ok(b.k.log.lines().some((l) => l.includes("returned HRTIMER_RESTART 10000 times")));
+});

@@ -131,3 +131,17 @@ Deno.test("time_after and friends compare by difference", () => {
 Deno.test("msecsToJiffies rejects an impossible HZ", () => {
   assert.throws(() => msecsToJiffies(1, 0), /HZ must be an integer/);
 });
+
+Deno.test("roundJiffiesCommon rounds to whole seconds with a 3-jiffy skew per CPU", async () => {
+  const { roundJiffiesCommon } = await import("./api.ts");
+  // HZ 250, jiffies now 100: 260 % 250 = 10 < HZ/4 = 62 -> down to 250
+  assert.equal(roundJiffiesCommon(260, 0, false, 250, 100), 250);
+  // 400 % 250 = 150 -> up to 500
+  assert.equal(roundJiffiesCommon(400, 0, false, 250, 100), 500);
+  // CPU 1: (260 + 3) % 250 = 13 -> 250, minus the skew: 247
+  assert.equal(roundJiffiesCommon(260, 1, false, 250, 100), 247);
+  // force_up (round_jiffies_up): 500
+  assert.equal(roundJiffiesCommon(260, 0, true, 250, 100), 500);
+  // rounded into the past (now 300): the original value
+  assert.equal(roundJiffiesCommon(260, 0, false, 250, 300), 260);
+});

@@ -21,6 +21,8 @@ import {
   HRTIMER_NORESTART,
   type Hrtimers,
 } from "./hrtimer.ts";
+import { bitsPerLong } from "./api.ts";
+import { maxScheduleTimeout } from "./jiffies.ts";
 import { timer_list, type Timers } from "./wheel.ts";
 
 const MOD_TIMER_NOTPENDING = 0x04;
@@ -38,7 +40,13 @@ export class TaskSleepTimers implements SleepTimers {
     if (!to) return false;
     const k = this.kernel;
     if (to.kind === "jiffies") {
-      if (!(to.jiffies >= 0) || !Number.isFinite(to.jiffies)) return false;
+      // MAX_SCHEDULE_TIMEOUT: plain schedule(), no timer
+      if (to.jiffies >= maxScheduleTimeout(bitsPerLong(k))) return true;
+      if (!(to.jiffies >= 0)) {
+        // kernel/time/timer.c: the task does not sleep
+        k.printk(3, `schedule_timeout: wrong timeout value ${(to.jiffies >>> 0).toString(16)}`);
+        return false;
+      }
       let t = this.#wheel.get(task);
       if (!t) {
         t = new timer_list(task);

@@ -86,3 +86,63 @@ Deno.test("a schedule_timeout sleeper woken early has its timer cancelled", () =
   );
   assert.deepEqual(names, ["timer_init", "timer_start", "timer_cancel"]);
 });
+
+Deno.test("schedule_timeout(MAX_SCHEDULE_TIMEOUT) arms no timer; a negative timeout is refused", () => {
+  const b = new TimerBench(1, { hz: 250 });
+  b.k.trace.enabled = true;
+  const forever = sleeper(b, 1_000_000, () => {
+    set_current_state(TASK_INTERRUPTIBLE);
+    return schedule_timeout(0x7fffffff); // LONG_MAX on a 32-bit kernel
+  });
+  const negative = sleeper(b, 2_000_000, () => schedule_timeout(-1));
+  b.run(50_000_000);
+  assert.equal(forever.woke, 0);
+  assert.equal(forever.task.state, "S");
+  assert.ok(negative.woke >= 2_000_000 && negative.woke < 2_100_000);
+  assert.ok(
+    b.k.log.lines().some((l) => l.includes("schedule_timeout: wrong timeout value ffffffff")),
+  );
+  assert.equal(b.k.trace.entries().filter((e) => e.type.name === "timer_start").length, 0);
+});
+
+Deno.test("schedule_timeout_uninterruptible sleeps in D on the wheel; ssleep is msleep(s * 1000)", async () => {
+  const { schedule_timeout_uninterruptible, ssleep } = await import("./api.ts");
+  const b = new TimerBench(1, { hz: 250 });
+  const r = sleeper(b, 100_000, () => schedule_timeout_uninterruptible(10));
+  b.run(20_000_000);
+  assert.equal(r.task.state, "D");
+  // expires 0 + 10, bucket 11: the tick at 44 ms
+  b.run(30_000_000);
+  assert.ok(r.woke >= 44_000_000 && r.woke < 44_100_000, `woke ${r.woke}`);
+  const b2 = new TimerBench(1, { hz: 250 });
+  // msecs_to_jiffies(1000) + 1 = 251: expires 251, level 1 (delta >= 63):
+  // ((251 >> 3) + 1) << 3 = 256: the tick at 1.024 s
+  const s = sleeper(b2, 100_000, () => ssleep(1));
+  b2.run(1_100_000_000);
+  assert.ok(s.woke >= 1_024_000_000 && s.woke < 1_024_100_000, `woke ${s.woke}`);
+});
+
+Deno.test("fsleep picks udelay, usleep_range or msleep by length", async () => {
+  const { fsleep } = await import("./api.ts");
+  const b = new TimerBench(1, { hz: 250 });
+  const kinds: string[] = [];
+  b.k.sched.create({
+    comm: "f",
+    cpu: 0,
+    kthread: true,
+    body: (function* () {
+      for (const us of [10, 11, 20_000, 20_001]) {
+        const tok = fsleep(us) as { kind: string; caller?: string; timeout?: { kind: string } };
+        kinds.push(tok.kind === "busy" ? "udelay" : `${tok.caller}/${tok.timeout!.kind}`);
+        yield tok;
+      }
+    })(),
+  });
+  b.run(100_000_000);
+  assert.deepEqual(kinds, [
+    "udelay",
+    "usleep_range/hrtimer",
+    "usleep_range/hrtimer",
+    "msleep/jiffies", // DIV_ROUND_UP(20001, 1000) = 21 ms
+  ]);
+});

@@ -143,8 +143,6 @@ export function calcWheelIndex(
 /** The callback of a timer: a plain function or a generator function (it may `yield mdelay(n)`). */
 export type TimerFn = (t: timer_list) => void;
 
-let nextTimerId = 1;
-
 /**
  * `struct timer_list` (include/linux/timer_types.h). `expires` is in
  * jiffies; `flags` holds the CPU of the base in its low bits, TIMER_* flags
@@ -165,8 +163,6 @@ export class timer_list {
   owner: unknown;
   /** Bucket list while queued (entry.pprev != NULL): internal. */
   _bucket: timer_list[] | undefined = undefined;
-  /** Stand-in for the timer's address in traces: internal. */
-  readonly _id: number = nextTimerId++;
 
   constructor(owner?: unknown) {
     this.owner = owner;
@@ -237,8 +233,49 @@ export class Timers {
     ]);
   }
 
+  /**
+   * `%p` of a timer in traces: a stand-in numbered per machine in the order
+   * timers are first seen, so runs are byte-identical.
+   */
+  ptr(t: timer_list): string {
+    let id = this.#ids.get(t);
+    if (id === undefined) this.#ids.set(t, id = ++this.#nextId);
+    return hashedPtr(id);
+  }
+  readonly #ids = new WeakMap<timer_list, number>();
+  #nextId = 0;
+
   #thisCpu(): number {
     return this.kernel.thisCpu().id;
+  }
+
+  /**
+   * BUG_ON() in kernel/time/timer.c (6.1; 6.2 made these WARN_ON_ONCE with
+   * a return): the kernel's BUG report, then the run stops unless
+   * --keep-going. `line` is the BUG_ON's line in 6.1's timer.c.
+   */
+  #bug(line: number): void {
+    const k = this.kernel;
+    const cpu = k.thisCpu(), t = cpu.current;
+    k.printk(4, "------------[ cut here ]------------");
+    k.printk(2, `kernel BUG at kernel/time/timer.c:${line}!`);
+    if (k.config.arch === "x86") {
+      const preempt = k.config.preempt === "full" ? " PREEMPT" : "";
+      k.printk(4, `invalid opcode: 0000 [#${++k.bugs}]${preempt} SMP`);
+    } else k.printk(0, `Internal error: Oops - BUG: 0 [#${++k.bugs}] SMP`);
+    k.printk(
+      4,
+      `CPU: ${cpu.id} PID: ${t.pid} Comm: ${t.comm} Not tainted ${k.config.version}.0 #1`,
+    );
+    if (!k.keepGoing) {
+      k.halted = true;
+      k.clock.stop();
+    }
+  }
+
+  /** 6.1 BUG()s where 6.2+ WARN_ON_ONCE()s and returns. */
+  get #bugs(): boolean {
+    return this.kernel.config.version === "6.1";
   }
 
   #warnOnce(site: string, fn: string): void {
@@ -263,7 +300,7 @@ export class Timers {
   /** do_init_timer() / timer_setup(): WARN_ON_ONCE on flags outside TIMER_INIT_FLAGS. */
   timerSetup(t: timer_list, fn: TimerFn | undefined, flags: number): void {
     const k = this.kernel;
-    if (k.trace.enabled) k.traceEvent(timer_init, { timer: hashedPtr(t._id) });
+    if (k.trace.enabled) k.traceEvent(timer_init, { timer: this.ptr(t) });
     t._bucket = undefined; // timer->entry.pprev = NULL
     t.function = fn;
     if (flags & ~TIMER_INIT_FLAGS) {
@@ -284,7 +321,7 @@ export class Timers {
     t.flags = ((t.flags & ~TIMER_ARRAYMASK) | (idx << TIMER_ARRAYSHIFT)) >>> 0;
     if (k.trace.enabled) {
       k.traceEvent(timer_start, {
-        timer: hashedPtr(t._id),
+        timer: this.ptr(t),
         function: fnName(t.function),
         expires: t.expires,
         now: k.jiffies,
@@ -305,7 +342,7 @@ export class Timers {
 
   #detach(t: timer_list): void {
     const k = this.kernel;
-    if (k.trace.enabled) k.traceEvent(timer_cancel, { timer: hashedPtr(t._id) });
+    if (k.trace.enabled) k.traceEvent(timer_cancel, { timer: this.ptr(t) });
     const v = t._bucket!;
     const i = v.lastIndexOf(t);
     if (i >= 0) v.splice(i, 1);
@@ -342,6 +379,11 @@ export class Timers {
 
   /** __mod_timer(timer, expires, options) (kernel/time/timer.c). May run in interrupt context. */
   modTimer(t: timer_list, expires: number, options = 0): number {
+    // 6.1: BUG_ON(!timer->function); 6.2+: a shut-down timer is silently not started
+    if (!t.function && this.#bugs) {
+      this.#bug(1020);
+      return 0;
+    }
     let clk = 0, idx = -1, bucketExpiry = 0;
     let base: TimerBase;
     let ret = 0;
@@ -388,19 +430,21 @@ export class Timers {
     return ret;
   }
 
-  /** add_timer(): WARN_ON_ONCE when already pending. */
+  /** add_timer(): BUG_ON (6.1) or WARN_ON_ONCE (6.2+) when already pending. */
   addTimer(t: timer_list): void {
     if (t._bucket) {
-      this.#warnOnce("add_timer", "add_timer");
+      if (this.#bugs) this.#bug(1196);
+      else this.#warnOnce("add_timer", "add_timer");
       return;
     }
     this.modTimer(t, t.expires, MOD_TIMER_NOTPENDING);
   }
 
-  /** add_timer_on(timer, cpu) */
+  /** add_timer_on(timer, cpu): BUG_ON (6.1) / WARN_ON_ONCE when pending or without a function. */
   addTimerOn(t: timer_list, cpu: number): void {
-    if (t._bucket) {
-      this.#warnOnce("add_timer_on", "add_timer_on");
+    if (t._bucket || !t.function) {
+      if (this.#bugs) this.#bug(1213);
+      else this.#warnOnce("add_timer_on", "add_timer_on");
       return;
     }
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.bases.length) {
@@ -435,11 +479,23 @@ export class Timers {
     return this.#detachIfPending(t, this.timerBase(t));
   }
 
-  /** try_to_del_timer_sync(): -1 while the callback runs (on any CPU). */
-  tryToDelTimerSync(t: timer_list): number {
+  /**
+   * try_to_del_timer_sync(): -1 while the callback runs (on any CPU).
+   * `shutdown` (6.2+ __try_to_del_timer_sync): also clear the function, so
+   * the timer can never be armed again.
+   */
+  tryToDelTimerSync(t: timer_list, shutdown = false): number {
     const base = this.timerBase(t);
-    if (base.runningTimer === t) return -1;
-    return this.#detachIfPending(t, base);
+    const ret = base.runningTimer === t ? -1 : this.#detachIfPending(t, base);
+    if (shutdown) t.function = undefined;
+    return ret;
+  }
+
+  /** timer_shutdown() (6.2+ __timer_delete(timer, true)): del_timer and clear the function. */
+  timerShutdown(t: timer_list): number {
+    const ret = this.#detachIfPending(t, this.timerBase(t));
+    t.function = undefined;
+    return ret;
   }
 
   /** True while `t`'s callback runs on CPU `cpu`'s base. */
@@ -568,7 +624,7 @@ export class Timers {
     const count = cpu.preemptCount;
     if (k.trace.enabled) {
       k.traceEvent(timer_expire_entry, {
-        timer: hashedPtr(t._id),
+        timer: this.ptr(t),
         function: fnName(fn),
         now: k.jiffies,
         baseclk,
@@ -581,7 +637,7 @@ export class Timers {
       cpu.accum += (fn as Costed<TimerFn>).cost_ns ?? k.costs.handler_ns;
       yield BUSY;
     }
-    if (k.trace.enabled) k.traceEvent(timer_expire_exit, { timer: hashedPtr(t._id) }, cpu);
+    if (k.trace.enabled) k.traceEvent(timer_expire_exit, { timer: this.ptr(t) }, cpu);
     if (count !== cpu.preemptCount) {
       // WARN_ONCE(1, "timer: %pS preempt leak: %08x -> %08x\n", ...)
       if (!this.#warnedOnce.has("call_timer_fn")) {

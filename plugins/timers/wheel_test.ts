@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   current,
   in_hardirq,
@@ -30,8 +31,8 @@ import {
   timer_setup,
   try_to_del_timer_sync,
 } from "./api.ts";
-import { TIMER_IRQSAFE, TIMER_PINNED } from "./trace.ts";
-import { calcWheelIndex, LVL_START, WHEEL_TIMEOUT_MAX } from "./wheel.ts";
+import { TIMER_DEFERRABLE, TIMER_IRQSAFE, TIMER_PINNED } from "./trace.ts";
+import { BASE_DEF, calcWheelIndex, LVL_START, WHEEL_TIMEOUT_MAX } from "./wheel.ts";
 
 Deno.test("calcWheelIndex rounds each level up to its granularity, plus one unit", () => {
   // LVL_START(n) = 63 << 3(n-1): 63, 504, 4032, ...
@@ -154,8 +155,26 @@ Deno.test("timer_reduce only moves a pending timer earlier; mod_timer_pending ne
   });
 });
 
-Deno.test("add_timer on a pending timer warns once and keeps it", () => {
+Deno.test("add_timer on a pending timer is a BUG in 6.1 (stops the run)", () => {
   const b = new TimerBench();
+  const { t } = recorder(b);
+  b.call(() => {
+    t.expires = 10;
+    add_timer(t);
+    add_timer(t);
+  });
+  const lines = b.k.log.lines().map((l) => l.replace(/^\[[ .0-9]+\] /, ""));
+  assert.deepEqual(lines.slice(-4, -1), [
+    "------------[ cut here ]------------",
+    "kernel BUG at kernel/time/timer.c:1196!",
+    "invalid opcode: 0000 [#1] SMP",
+  ]);
+  assert.equal(b.k.halted, true);
+  assert.equal(b.k.bugs, 1);
+});
+
+Deno.test("add_timer on a pending timer WARNs once in 6.6 and keeps it", () => {
+  const b = new TimerBench(1, { version: "6.6" });
   const { t } = recorder(b);
   b.call(() => {
     t.expires = 10;
@@ -167,6 +186,20 @@ Deno.test("add_timer on a pending timer warns once and keeps it", () => {
   const warns = b.k.log.records.filter((r) => r.text.startsWith("WARNING:"));
   assert.equal(warns.length, 1);
   assert.match(warns[0].text, /at kernel\/time\/timer\.c add_timer$/);
+  assert.equal(b.k.halted, false);
+});
+
+Deno.test("mod_timer of a timer without a function: BUG in 6.1, ignored (returns 0) in 6.6", () => {
+  const b61 = new TimerBench();
+  b61.call(() => mod_timer(new timer_list(), 5));
+  assert.ok(b61.k.log.lines().some((l) => l.includes("kernel BUG at kernel/time/timer.c:1020!")));
+  const b66 = new TimerBench(1, { version: "6.6" });
+  const t = new timer_list();
+  b66.call(() => {
+    assert.equal(mod_timer(t, 5), 0);
+    assert.equal(timer_pending(t), false);
+  });
+  assert.equal(b66.k.halted, false);
 });
 
 Deno.test("a timer callback runs in TIMER_SOFTIRQ context with irqs on (off when IRQSAFE)", () => {
@@ -340,4 +373,203 @@ Deno.test("trace events use the kernel's formats", () => {
   assert.match(lines.at(-2)!, /timer=[0-9a-f]{16} function=fn now=3 baseclk=3$/m);
   // from the idle task: 6.1 distribution kernels count its preempt depth 1
   assert.match(lines.at(-2)!, /\[000\] \.\.s1\. /);
+});
+
+Deno.test("del_timer_sync in hardirq context WARNs unless the timer is TIMER_IRQSAFE", () => {
+  const b = new TimerBench();
+  const plain = new timer_list(), safe = new timer_list();
+  b.call(() => {
+    timer_setup(plain, () => {}, 0);
+    timer_setup(safe, () => {}, TIMER_IRQSAFE);
+    b.gi.request_threaded_irq(
+      9,
+      () => {
+        del_timer_sync(safe);
+        del_timer_sync(plain);
+        return 1;
+      },
+      null,
+      0,
+      "dev9",
+      {},
+    );
+  });
+  b.fire(9);
+  b.run(1_000_000);
+  const warns = b.k.log.records.filter((r) => r.text.startsWith("WARNING:"));
+  assert.equal(warns.length, 1);
+  assert.match(warns[0].text, /kernel\/time\/timer\.c del_timer_sync$/);
+});
+
+Deno.test("a TIMER_DEFERRABLE timer sits on the BASE_DEF wheel and still runs on time (no NO_HZ)", () => {
+  const b = new TimerBench();
+  const { t, runs } = recorder(b);
+  b.call(() => {
+    timer_setup(t, t.function!, TIMER_DEFERRABLE);
+    mod_timer(t, 10);
+  });
+  assert.equal(b.t.timerBase(t), b.t.bases[0][BASE_DEF]);
+  b.runToJiffies(12);
+  assert.deepEqual(runs.map((r) => r.jiffies), [11]);
+});
+
+Deno.test("property: timers run exactly once unless deleted, never early, late by at most a level's granularity", () => {
+  const op = fc.record({
+    tick: fc.integer({ min: 0, max: 200 }),
+    timer: fc.integer({ min: 0, max: 4 }),
+    del: fc.boolean(),
+    delta: fc.integer({ min: -5, max: 3000 }),
+  });
+  fc.assert(
+    fc.property(fc.constantFrom(100, 250, 1000), fc.array(op, { maxLength: 30 }), (hz, ops) => {
+      const b = new TimerBench(1, { hz });
+      const armed: ({ expires: number; armJ: number } | undefined)[] = new Array(5).fill(undefined);
+      const timers = armed.map(() => new timer_list());
+      const problems: string[] = [];
+      b.call(() =>
+        timers.forEach((t, i) =>
+          timer_setup(t, () => {
+            const a = armed[i], j = b.k.jiffies;
+            if (!a) {
+              problems.push(`timer ${i} ran at ${j} unarmed`);
+              return;
+            }
+            const delta = a.expires - a.armJ;
+            const late = j - a.expires;
+            // level 0 (delta < 63): max(expires, jiffies at arming) + 1 exactly;
+            // level n: the bucket rounds up by at most 8^n <= 8 * delta / 63
+            const ok = delta < 63
+              ? j === Math.max(a.expires, a.armJ) + 1
+              : late >= 1 && late <= (8 * delta) / 63;
+            if (!ok) {
+              problems.push(`timer ${i} expires ${a.expires} (armed at ${a.armJ}) ran at ${j}`);
+            }
+            armed[i] = undefined;
+          }, 0)
+        )
+      );
+      for (const o of [...ops].sort((x, y) => x.tick - y.tick)) {
+        // between ticks: half a tick after tick o.tick
+        b.k.clock.schedule((o.tick + 0.5) * b.tickNs, () =>
+          b.k.enter(() => {
+            const t = timers[o.timer];
+            const was = armed[o.timer] !== undefined;
+            if (o.del) {
+              if (del_timer(t) !== (was ? 1 : 0)) problems.push(`del_timer ${o.timer}`);
+              armed[o.timer] = undefined;
+            } else {
+              const expires = Math.max(0, b.k.jiffies + o.delta);
+              if (mod_timer(t, expires) !== (was ? 1 : 0)) problems.push(`mod_timer ${o.timer}`);
+              armed[o.timer] = { expires, armJ: b.k.jiffies };
+            }
+          }));
+      }
+      b.runToJiffies(200 + 3000 + 400);
+      const left = armed.flatMap((a, i) => (a ? [`timer ${i} never ran`] : []));
+      assert.deepEqual([...problems, ...left], []);
+    }),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("del_timer_sync from a plain hardirq handler spins after it, keeping its irqreturn_t", () => {
+  const b = new TimerBench(2);
+  b.k.trace.enabled = true;
+  let calledAt = 0, exitAt = 0, got: unknown = -2;
+  const t = new timer_list();
+  function* slow(_t: timer_list) {
+    calledAt = b.k.now;
+    yield mdelay(3);
+    exitAt = b.k.now;
+  }
+  b.call(() => {
+    timer_setup(t, slow, TIMER_IRQSAFE); // IRQSAFE: del_timer_sync is allowed in hardirq
+    add_timer_on(t, 1);
+    b.gi.request_threaded_irq(
+      9,
+      () => {
+        got = del_timer_sync(t);
+        return 1; // IRQ_HANDLED
+      },
+      null,
+      0,
+      "dev9",
+      {},
+    );
+  });
+  b.k.clock.schedule(4_000_000 + 1_000_000, () => b.fire(9, 0)); // mid-callback on CPU 1
+  b.runToJiffies(5);
+  assert.ok(calledAt > 0 && calledAt < 5_000_000);
+  assert.equal(typeof got, "object"); // the wait token, not yielded
+  const exit = b.k.trace.entries().find((e) =>
+    e.type.name === "irq_handler_exit" && (e.args as { irq: number }).irq === 9
+  )!;
+  // the spin ran after the handler's step, before the flow finished: the
+  // handler exit is traced once the callback returned, with ret=handled
+  assert.ok(exit.ts >= exitAt && exit.ts < exitAt + 1_000, `${exit.ts} vs ${exitAt}`);
+  assert.match(formatTraceLine(exit), /irq=9 ret=handled/);
+});
+
+Deno.test("mod_timer while the callback runs on another CPU keeps the timer on that CPU's base", () => {
+  const b = new TimerBench(2);
+  const cpus: number[] = [];
+  let calledAt = 0;
+  const t = new timer_list();
+  function* slow(_t: timer_list) {
+    cpus.push(smp_processor_id());
+    calledAt = b.k.now;
+    yield mdelay(2);
+  }
+  b.call(() => {
+    timer_setup(t, slow, 0);
+    add_timer_on(t, 1);
+  });
+  // CPU 0 re-arms it while it runs on CPU 1: base->running_timer == timer,
+  // so __mod_timer must not move it (del_timer_sync relies on that)
+  b.k.sched.create({
+    comm: "rearm",
+    cpu: 0,
+    cpusAllowed: [0],
+    kthread: true,
+    body: (function* () {
+      while (calledAt === 0) yield udelay(100);
+      assert.equal(mod_timer(t, b.k.jiffies + 2), 0);
+      yield udelay(1);
+    })(),
+  });
+  b.runToJiffies(10);
+  assert.deepEqual(cpus, [1, 1]);
+});
+
+Deno.test("timer_shutdown_sync (6.6): a self re-arming timer stays dead, mod_timer is ignored", async () => {
+  const { timer_shutdown_sync } = await import("./api.ts");
+  const b = new TimerBench(2, { version: "6.6" });
+  let runs = 0, calledAt = 0, ret: unknown = -2;
+  const t = new timer_list();
+  function* again(t: timer_list) {
+    runs++;
+    calledAt = b.k.now;
+    yield mdelay(2);
+    mod_timer(t, b.k.jiffies + 1); // re-arm: ignored once shut down
+  }
+  b.call(() => {
+    timer_setup(t, again, 0);
+    add_timer_on(t, 1);
+  });
+  b.k.sched.create({
+    comm: "shutdown",
+    cpu: 0,
+    cpusAllowed: [0],
+    kthread: true,
+    body: (function* () {
+      while (calledAt === 0) yield udelay(100);
+      ret = yield timer_shutdown_sync(t);
+    })(),
+  });
+  b.runToJiffies(20);
+  assert.equal(runs, 1);
+  assert.equal(ret, 0);
+  assert.equal(t.function, undefined);
+  b.call(() => assert.equal(mod_timer(t, b.k.jiffies + 1), 0));
+  assert.equal(timer_pending(t), false);
 });

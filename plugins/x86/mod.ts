@@ -16,7 +16,7 @@
 import { type Body, CALL, DONE } from "../../core/body.ts";
 import { serviceKey } from "../../core/bus.ts";
 import type { Cpu } from "../../core/cpu.ts";
-import type { Kernel } from "../../core/kernel.ts";
+import { type Kernel, kernel } from "../../core/kernel.ts";
 import type { InputPin } from "../../core/line.ts";
 import { hasInta, type InterruptAcknowledge, type Plugin } from "../../core/plugin.ts";
 import { type GenIrq, GenIrqKey } from "../genirq/genirq.ts";
@@ -24,6 +24,9 @@ import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
 import { setupTraps } from "./traps.ts";
 
 export * from "./traps.ts";
+import { NmiDispatch, type NmiHandler } from "./nmi.ts";
+
+export * from "./nmi.ts";
 
 // arch/x86/include/asm/irq_vectors.h
 export const NMI_VECTOR = 0x02;
@@ -176,6 +179,10 @@ export interface X86Arch {
   acknowledge: ((cpu: Cpu) => number) | undefined;
   /** Called after the handler with the vector (LAPIC EOI for system vectors, etc.). */
   systemVectors: Map<number, (cpu: Cpu) => void>;
+  /** The NMI path (exc_nmi, register_nmi_handler). */
+  readonly nmi: NmiDispatch;
+  /** apic_eoi() of the local APIC, once one is in use (EOI of a vector with no handler). */
+  apicEoi: ((cpu: Cpu) => void) | undefined;
 }
 
 /** Service key of the x86 architecture. */
@@ -188,6 +195,11 @@ class CommonInterrupt implements Body {
   readonly label = "common_interrupt";
   #phase = ENTRY;
   constructor(readonly x86: X86Impl, readonly cpu: Cpu) {}
+
+  /** For dump_stack(): the IDT entry stub and the C entry (arch/x86/kernel/irq.c). */
+  symbols(): readonly string[] {
+    return ["asm_common_interrupt", "common_interrupt", "__common_interrupt"];
+  }
 
   reset(): this {
     this.#phase = ENTRY;
@@ -222,7 +234,9 @@ class CommonInterrupt implements Body {
             cpu.callee = body;
             return CALL;
           }
-          // __common_interrupt(): no irq handler for this vector
+          // __common_interrupt(): no irq handler for this vector; the
+          // vector is acked so it does not block its priority class
+          this.x86.apicEoi?.(cpu);
           k.printk(0, `__common_interrupt: ${cpu.id}.${vector} No irq handler for vector`);
           continue;
         }
@@ -255,6 +269,8 @@ class X86Impl implements X86Arch {
   ioapic = false;
   acknowledge: ((cpu: Cpu) => number) | undefined;
   systemVectors = new Map<number, (cpu: Cpu) => void>();
+  readonly nmi: NmiDispatch;
+  apicEoi: ((cpu: Cpu) => void) | undefined;
   #entries: CommonInterrupt[][];
   #inta: (InterruptAcknowledge | undefined)[] = [];
   gi!: GenIrq;
@@ -264,6 +280,7 @@ class X86Impl implements X86Arch {
     this.irqStat = Array.from({ length: n }, newIrqStat);
     this.vectorIrq = Array.from({ length: n }, () => new Int32Array(NR_VECTORS).fill(-1));
     this.#entries = Array.from({ length: n }, () => []);
+    this.nmi = new NmiDispatch(kernel, (cpu) => this.irqStat[cpu.id].__nmi_count++);
   }
 
   entry(cpu: Cpu, level: number): Body {
@@ -341,7 +358,12 @@ export function x86(options: Partial<Options> = {}): Plugin {
       const impl = new X86Impl(k);
       k.bus.provide(X86Key, impl, "x86");
       impl.gi = k.bus.get(GenIrqKey);
-      for (const cpu of k.cpus) cpu.arch = { irqEntry: (c, level) => impl.entry(c, level) };
+      for (const cpu of k.cpus) {
+        cpu.arch = {
+          irqEntry: (c, level) => impl.entry(c, level),
+          nmiEntry: (c, level) => impl.nmi.entry(c, level),
+        };
+      }
       impl.gi.archShowInterrupts = (prec) => impl.showInterrupts(prec);
       setupTraps(k, impl.irqStat); // exceptions 0-31 and user mode (traps.ts)
       impl.gi.archAckBadIrq = (irq) =>
@@ -367,4 +389,23 @@ export function x86(options: Partial<Options> = {}): Plugin {
       }
     },
   };
+}
+
+/**
+ * register_nmi_handler(type, handler, flags, name) (arch/x86/include/asm/nmi.h):
+ * add an NMI handler of `type` (NMI_LOCAL, NMI_UNKNOWN...). The handler runs
+ * in NMI context and returns NMI_HANDLED when the NMI was its own.
+ */
+export function register_nmi_handler(
+  type: number,
+  handler: NmiHandler,
+  _flags: number,
+  name: string,
+): number {
+  return kernel().bus.get(X86Key).nmi.register(type, handler, name);
+}
+
+/** unregister_nmi_handler(type, name) */
+export function unregister_nmi_handler(type: number, name: string): void {
+  kernel().bus.get(X86Key).nmi.unregister(type, name);
 }

@@ -198,6 +198,23 @@ Deno.test("I8042 mouse bytes set AUXB and raise irq12, not irq1", () => {
   assert.equal(irq1.rises().length, 0);
 });
 
+Deno.test("I8042 mouse_reporting: a move is a packet at once (psmouse enabled it at boot); without it, nothing", () => {
+  // Without the option the mouse is as after power-on: no report until 0xF4.
+  const off = setup();
+  off.kbc.move(1, 1, 0, 0);
+  off.k.runUntil(5 * MS);
+  assert.equal(off.irq12.rises().length, 0);
+  // With it: the standard 3-byte packet, byte 0 = bit 3 (always 1) only.
+  const on = setup({ mouse_reporting: true });
+  on.kbc.move(1, 1, 0, 0);
+  on.k.runUntil(PS2_BYTE_NS);
+  assert.equal(on.irq12.level, true);
+  assert.equal(on.inb(I8042_DATA_REG), 0x08);
+  assert.equal(on.readReply(), 1);
+  assert.equal(on.readReply(), 1);
+  assert.equal(on.irq12.rises().length, 3);
+});
+
 Deno.test("I8042 aux loopback (0xD3) raises irq12 as Linux's i8042_check_aux expects", () => {
   const { irq12, inb, outb } = setup();
   outb(I8042_COMMAND_REG, CMD_AUX_LOOP);
@@ -252,6 +269,7 @@ Deno.test("i8042Options fills defaults and rejects unknown keys", () => {
     command_byte: 0x47,
     mouse: true,
     bat_ms: 300,
+    mouse_reporting: false,
   });
   assert.throws(() => i8042Options.parse({ irq: 1 }));
 });

@@ -292,6 +292,13 @@ export interface I8042Options {
   mouse: boolean;
   /** Duration of a device's basic assurance test after reset (0xFF), ms (IBM: 300-500). */
   bat_ms: number;
+  /**
+   * The mouse reports movement from the start, as Linux leaves it after boot:
+   * psmouse_activate() (drivers/input/mouse/psmouse-base.c) sent it 0xF4
+   * while the kernel booted, before simulated time starts. Default false: a
+   * mouse reports only after 0xF4.
+   */
+  mouse_reporting: boolean;
 }
 
 /** Defaults of {@linkcode I8042Options}. */
@@ -301,6 +308,7 @@ export const i8042Defaults: I8042Options = {
   command_byte: 0x47,
   mouse: true,
   bat_ms: 300,
+  mouse_reporting: false,
 };
 
 /** Schema of the `options:` block of an `i8042` device. */
@@ -315,6 +323,9 @@ export const i8042Options: z.ZodType<I8042Options> = z.object({
   ),
   bat_ms: z.number().nonnegative().default(i8042Defaults.bat_ms).describe(
     "basic assurance test time after a device reset (0xFF), ms",
+  ),
+  mouse_reporting: z.boolean().default(i8042Defaults.mouse_reporting).describe(
+    "the mouse reports from the start, as psmouse left it at boot (0xF4 already sent)",
   ),
 }).strict();
 
@@ -411,6 +422,7 @@ export class I8042 implements Device {
     this.irq12 = new OutputPin(`${name}.irq12`, this);
     this.pins = new Map<string, Pin>([["irq1", this.irq1], ["irq12", this.irq12]]);
     this.#ram[0] = this.options.command_byte;
+    this.#aux.enabled = this.options.mouse_reporting;
     const data: IoHandler = {
       read: (_o: number, w: Width) => readBytes(() => this.#readData(), 0, w, 1),
       write: (_o: number, v: number) => this.#writeData(v & 0xff),
@@ -461,6 +473,7 @@ export class I8042 implements Device {
     this.#controller.length = 0;
     this.#kbd = new Ps2Device(false);
     this.#aux = new Ps2Device(true);
+    this.#aux.enabled = this.options.mouse_reporting;
     this.#updateIrq();
   }
 
