@@ -23,6 +23,7 @@
  */
 
 export * from "./core/mod.ts";
+export * from "./linux/mod.ts";
 export * from "./plugins/genirq/mod.ts";
 export * from "./plugins/softirq/mod.ts";
 export * from "./plugins/tasklet/mod.ts";
@@ -43,6 +44,7 @@ export {
   NMI_HANDLED,
   NMI_LOCAL,
   NMI_UNKNOWN,
+  type NmiHandler,
   register_nmi_handler,
   unregister_nmi_handler,
 } from "./plugins/x86/mod.ts";
@@ -61,8 +63,30 @@ export {
   gpio_set_value,
   gpio_to_irq,
 } from "./plugins/bcm2835_gpio/mod.ts";
+// gpiolib for third-party GPIO controllers (examples/gpio_sim)
+export {
+  ARCH_NR_GPIOS,
+  FLAG_IS_OUT,
+  FLAG_REQUESTED,
+  GPIO_LINE_DIRECTION_IN,
+  GPIO_LINE_DIRECTION_OUT,
+  type GpioChip,
+  type GpioDesc,
+  Gpiolib,
+  GpiolibKey,
+  PIN_CONFIG_BIAS_PULL_DOWN,
+  PIN_CONFIG_BIAS_PULL_UP,
+} from "./plugins/bcm2835_gpio/mod.ts";
 export { readView, viewPaths } from "./runner/views.ts";
 export type { ViewMachine } from "./runner/views.ts";
 export { PerfettoRecorder } from "./runner/perfetto.ts";
 export { formatLatencyHist, formatLatencyTop, LatencyRecorder } from "./runner/latency.ts";
 export type { LatencyReport } from "./runner/latency.ts";
+// types the public API refers to (deno doc --lint: no private type references)
+export type { PluginRegistry } from "./config/loader.ts";
+export type { MachineSpec } from "./config/machine.ts";
+export type { ScenarioSpec } from "./config/scenario.ts";
+export type { PathSegment, YamlSource, YamlSourceOptions } from "./config/source.ts";
+export type { JobResult } from "./plugins/signal/shell.ts";
+export type { Breakdown, LatencyStats, Sample, WorstCase } from "./runner/latency.ts";
+export type { ChromeEvent } from "./runner/perfetto.ts";

@@ -233,7 +233,13 @@ export const machineSchema = z.object({
   description: "CPUs, kernel settings, plugins, devices, wires and roles of a simulated machine.",
 });
 
-/** A machine file after validation, with defaults applied. */
+/**
+ * A machine file after validation, with defaults applied. Its shape is
+ * schema/machine.schema.json; the type is zod's output type of the schema,
+ * hidden from the generated docs because zod's types are not part of this
+ * package's API.
+ * @ignore
+ */
 export type MachineSpec = z.output<typeof machineSchema>;
 /** One entry of `plugins`. */
 export type PluginRef = z.output<typeof pluginSchema>;

@@ -35,14 +35,55 @@ const moduleSchema = z.union([
   }).strict().describe("A driver module with parameters."),
 ]).describe("A kernel module: a path, or { path, params }.");
 
+const writeSchema = z.object({
+  path: z.string().min(1).describe(
+    "An absolute /proc or /sys path, e.g. /sys/devices/virtual/workqueue/my_wq/cpumask or " +
+      "/proc/irq/1/smp_affinity.",
+  ),
+  data: z.union([z.string(), z.number()]).describe(
+    "What is written (as `echo DATA > PATH` writes it, without the newline); a number is " +
+      "written in decimal.",
+  ),
+}).strict().describe("Write a procfs or sysfs file, as root from a shell.");
+
 const stimulusSchema = z.object({
   at_ms: z.number().min(0).describe("When, in ms of simulated time from boot."),
-  role: z.string().regex(NAME_PATTERN).describe(
+  role: z.string().regex(NAME_PATTERN).optional().describe(
     "The device, by the role the machine file binds (keyboard, button, nic, timer, serial...).",
   ),
-  action: z.string().min(1).describe("What the device does, e.g. type, press, burst."),
+  action: z.string().min(1).optional().describe(
+    "What the device does, e.g. type, press, burst.",
+  ),
   args: z.record(z.string(), z.unknown()).optional().describe("Arguments of the action."),
-}).strict();
+  write: writeSchema.optional().describe(
+    "Instead of a device action: write a /proc or /sys file at at_ms (`echo DATA | sudo tee " +
+      "PATH` in the shell transcript; a refused write shows tee's error there).",
+  ),
+}).strict().check((ctx) => {
+  const { role, action, args, write } = ctx.value;
+  if (write !== undefined) {
+    if (role !== undefined || action !== undefined || args !== undefined) {
+      ctx.issues.push(configIssue(ctx.value, "a write stimulus takes no role, action or args", {
+        expected: "{ at_ms, write: { path, data } } or { at_ms, role, action, args }",
+        hint: "split it into two stimuli",
+      }));
+    }
+    if (!/^\/(proc|sys)\//.test(write.path)) {
+      ctx.issues.push(configIssue(write.path, `cannot write "${write.path}"`, {
+        expected: "an absolute path under /proc/ or /sys/",
+        hint: "e.g. /sys/devices/virtual/workqueue/<name>/cpumask",
+        path: ["write", "path"],
+      }));
+    }
+    return;
+  }
+  if (role === undefined || action === undefined) {
+    ctx.issues.push(configIssue(ctx.value, "a stimulus needs a role and an action, or a write", {
+      expected: "{ at_ms, role, action, args } or { at_ms, write: { path, data } }",
+      hint: role === undefined ? "add role: <role>" : "add action: <action>",
+    }));
+  }
+});
 
 const programSchema = z.object({
   path: z.string().min(1).describe(
@@ -105,6 +146,18 @@ const softirqExpectation = z.object({
   }
 });
 
+const viewExpectation = z.object({
+  view: z.string().min(1).describe(
+    'A view as `deno task run cat` names it: "ps -eLo pid,cls,rtprio,ni,psr,comm", "ps -ef", ' +
+      '"/proc/stat", "/proc/softirqs", "/sys/devices/virtual/workqueue/cpumask"...',
+  ),
+  lines: z.array(z.string()).min(1).describe(
+    "Text that must appear in the view, in this order (each matches part of one line).",
+  ),
+}).strict().describe(
+  "A view read at the end of the run, before rmmod (the modules' tasks still exist).",
+);
+
 const expectSchema = z.object({
   exit_code: z.int().optional().describe("Exit code of the run."),
   dmesg: z.array(z.string()).optional().describe(
@@ -124,6 +177,9 @@ const expectSchema = z.object({
   softirqs: z.array(softirqExpectation).optional().describe(
     "Per-vector execution counts, as in /proc/softirqs at the end (needs the softirq plugin).",
   ),
+  views: z.array(viewExpectation).optional().describe(
+    "Lines of views (ps task lists, /proc and /sys files) at the end, before rmmod.",
+  ),
 }).strict();
 
 /** The scenario file's schema (zod); tools/schema.ts publishes it as JSON Schema. */
@@ -142,6 +198,9 @@ export const scenarioSchema = z.object({
   machines: z.array(z.string().min(1)).min(1).optional().describe(
     "Machines (by name) the scenario is written for, when its expectations pin what only " +
       "they give (times, counts, IRQ layout); default: every machine with its arch and roles.",
+  ),
+  min_cpus: z.int().min(1).optional().describe(
+    "The fewest CPUs the modules need (e.g. 3 for queue_work_on(2, ...)); default: any.",
   ),
   modules: z.array(moduleSchema).default([]).describe(
     "Kernel modules to load (insmod) at boot, in order.",
@@ -179,7 +238,13 @@ export const scenarioSchema = z.object({
   description: "Kernel modules, stimuli, duration and expectations of one simulation run.",
 });
 
-/** A scenario file after validation, with defaults applied. */
+/**
+ * A scenario file after validation, with defaults applied. Its shape is
+ * schema/scenario.schema.json; the type is zod's output type of the schema,
+ * hidden from the generated docs because zod's types are not part of this
+ * package's API.
+ * @ignore
+ */
 export type ScenarioSpec = z.output<typeof scenarioSchema>;
 /** One entry of `modules`. */
 export type ModuleRef = z.output<typeof moduleSchema>;

@@ -131,6 +131,7 @@ export interface YamlSource {
    *   "devices", "pic", "options",
    * ]);
    * ```
+   * @ignore (its schema is a zod type, not part of this package's API)
    */
   validate<T>(
     schema: z.ZodType<T>,

@@ -25,23 +25,24 @@
 import type { Cpu } from "./cpu.ts";
 
 /** Step result: the body has finished (its result is in `cpu.retval`). */
-export const DONE = -1;
+export const DONE: number = -1;
 /** Step result: the current task sleeps (only task bodies; see `cpu.sleep`). */
-export const BLOCK = -2;
+export const BLOCK: number = -2;
 /** Step result: run `cpu.callee` to completion first, then step this body again. */
-export const CALL = -3;
+export const CALL: number = -3;
 /** Step result: the CPU halts until an interrupt or a wake-up (idle task only). */
-export const HALT = -4;
+export const HALT: number = -4;
 
 /** Resumable code run by a CPU. `step` returns ns to stay busy (>= 0) or DONE/BLOCK/CALL/HALT. */
 export interface Body {
+  /** Run until the next point where time passes: ns to stay busy (>= 0) or DONE/BLOCK/CALL/HALT. */
   step(cpu: Cpu): number;
   /** Name for traces and error messages. */
   readonly label?: string;
   /**
    * The kernel functions this body stands for while it runs, outermost
    * first (a flow handler: `handle_level_irq`, `handle_irq_event`, ...),
-   * for dump_stack() (core/dump_stack.ts). Optional: a body without it adds
+   * for dump_stack() (linux/dump_stack.ts). Optional: a body without it adds
    * no frame.
    */
   symbols?(): readonly string[];
@@ -49,6 +50,7 @@ export interface Body {
 
 /** Yielded by generator bodies to let accumulated busy time pass here. */
 export interface BusyToken {
+  /** Token discriminant. */
   readonly kind: "busy";
 }
 
@@ -64,6 +66,7 @@ export type SleepTimeout =
 
 /** Yielded by generator bodies to sleep. */
 export interface SleepToken {
+  /** Token discriminant. */
   readonly kind: "sleep";
   /** Timeout in ns; Infinity sleeps until woken. */
   readonly ns: number;
@@ -87,7 +90,9 @@ export interface SleepToken {
  * result lands in `cpu.retval` and is sent back as the value of the `yield`.
  */
 export interface CallToken {
+  /** Token discriminant. */
   readonly kind: "call";
+  /** The sub-body to run to completion. */
   readonly body: Body;
 }
 
@@ -142,8 +147,10 @@ export function isGeneratorFunction(fn: unknown): boolean {
  */
 export class GeneratorBody implements Body {
   #called = false;
+  /** Create a GeneratorBody. */
   constructor(readonly it: BodyGenerator, readonly label = "generator") {}
 
+  /** Run until the next point where time passes: ns to stay busy (>= 0) or DONE/BLOCK/CALL/HALT. */
   step(cpu: Cpu): number {
     // after a call token, the callee's result is the value of the `yield`
     const sent = this.#called ? cpu.retval : undefined;
@@ -169,7 +176,9 @@ export class GeneratorBody implements Body {
 /** A body that runs a plain function once, then stays busy for its cost. */
 export class CallBody implements Body {
   #ran = false;
+  /** Create a CallBody. */
   constructor(readonly fn: () => unknown, readonly cost = 0, readonly label = "call") {}
+  /** Run until the next point where time passes: ns to stay busy (>= 0) or DONE/BLOCK/CALL/HALT. */
   step(cpu: Cpu): number {
     if (this.#ran) return DONE;
     this.#ran = true;

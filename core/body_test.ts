@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { msleep, noteCall, udelay } from "./api.ts";
+import { msleep, noteCall, udelay } from "../linux/api.ts";
 import { type Body, CallBody, callToken, DONE, GeneratorBody } from "./body.ts";
 import type { Cpu } from "./cpu.ts";
 import type { Kernel } from "./kernel.ts";
-import { kthread_run } from "./kthread.ts";
+import { kthread_run } from "../linux/kthread.ts";
 import { testKernel } from "../tests/helpers.ts";
 
 const US = 1_000;

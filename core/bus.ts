@@ -16,7 +16,9 @@
 
 /** A typed service name. Create once with {@linkcode serviceKey} and export it. */
 export interface ServiceKey<T> {
+  /** Unique identity of the key. */
   readonly id: symbol;
+  /** Name used in error messages. */
   readonly name: string;
   /** Phantom field carrying the service type; never set. */
   readonly _type?: T;
@@ -32,8 +34,11 @@ export type ListenerOrder = "pre" | "normal" | "post";
 
 /** A typed event name with its payload type. */
 export interface EventKey<T> {
+  /** Unique identity of the key. */
   readonly id: symbol;
+  /** Name used in error messages. */
   readonly name: string;
+  /** Phantom field carrying the payload type (never set). */
   readonly _type?: T;
 }
 
@@ -44,6 +49,7 @@ export function eventKey<T>(name: string): EventKey<T> {
 
 /** Raised for a service provided twice or used without a provider. */
 export class BusError extends Error {
+  /** Name used in error messages. */
   override name = "BusError";
 }
 
@@ -53,6 +59,7 @@ export class Channel<T> {
   listeners: ((payload: T) => void)[] = [];
   #orders: ListenerOrder[] = [];
 
+  /** Add a listener in the given order group. */
   add(fn: (payload: T) => void, order: ListenerOrder): void {
     const rank = (o: ListenerOrder) => (o === "pre" ? 0 : o === "normal" ? 1 : 2);
     let i = this.listeners.length;
@@ -61,6 +68,7 @@ export class Channel<T> {
     this.#orders.splice(i, 0, order);
   }
 
+  /** Remove a listener. */
   remove(fn: (payload: T) => void): void {
     const i = this.listeners.indexOf(fn);
     if (i < 0) return;
@@ -68,6 +76,7 @@ export class Channel<T> {
     this.#orders.splice(i, 1);
   }
 
+  /** Call every listener with `payload`, pre listeners first, post last. */
   emit(payload: T): void {
     const ls = this.listeners;
     for (let i = 0; i < ls.length; i++) ls[i](payload);

@@ -59,21 +59,27 @@ export type FrameKind = "task" | "irq" | "nmi";
 
 /** A stack of bodies (a call chain) with the busy time left when it was cut. */
 export class Frame {
+  /** The call chain, outermost first (entries past `depth` are stale). */
   bodies: Body[] = [];
+  /** Number of live bodies in `bodies`. */
   depth = 0;
   /** Busy ns still owed to the top body when the frame was preempted. */
   remaining = 0;
   /** Interrupt-enable state to restore when an interrupt frame returns. */
   savedIrqsDisabled = false;
 
+  /** Create a Frame. */
   constructor(readonly kind: FrameKind) {}
 
+  /** Push a body on top of the chain. */
   push(b: Body): void {
     this.bodies[this.depth++] = b;
   }
+  /** Drop the top body. */
   pop(): void {
     this.bodies[--this.depth] = undefined as unknown as Body;
   }
+  /** The body that runs next, if any. */
   top(): Body | undefined {
     return this.depth > 0 ? this.bodies[this.depth - 1] : undefined;
   }
@@ -89,6 +95,7 @@ export interface ArchEntry {
 
 /** A simulated CPU. */
 export class Cpu {
+  /** Device name, `cpu<N>`. */
   readonly name: string;
   /** preempt_count, kernel layout. */
   preemptCount = 0;
@@ -98,6 +105,7 @@ export class Cpu {
   needResched = false;
   /** Set when the body that just stepped passed a voluntary preemption point. */
   voluntaryPoint = false;
+  /** False once the CPU is offline: it takes no interrupts and runs no tasks. */
   online = true;
   /** The running task (the idle task when nothing else runs). */
   current!: Task;
@@ -128,13 +136,13 @@ export class Cpu {
   #pendingSleep: SleepToken | undefined;
   /**
    * A sleep token made by a kernel call (msleep, schedule, synchronize_irq...)
-   * during the current step and not yet yielded. Set by core/api.ts; a plain
+   * during the current step and not yet yielded. Set by linux/api.ts; a plain
    * function body that sleeps leaves it set.
    */
   madeSleep: SleepToken | undefined;
   /**
    * A sub-body made by a kernel call during the current step (see
-   * `noteCall` in core/api.ts) and not yet yielded as a call token. A
+   * `noteCall` in linux/api.ts) and not yet yielded as a call token. A
    * generator body that yields the token clears it; when a plain function
    * made it, the executor runs it right after the step (after the step's
    * busy time), so its time passes and hardirqs nest in it. Such a body must
@@ -142,6 +150,7 @@ export class Cpu {
    */
   madeCall: Body | undefined;
 
+  /** Create a Cpu. */
   constructor(readonly id: number, readonly kernel: Kernel) {
     this.name = `cpu${id}`;
     this.#busy = new Timer(() => this.#loop());
@@ -453,6 +462,7 @@ export class Cpu {
 /** Idle task body: halt until something happens. */
 export class IdleBody implements Body {
   readonly label = "cpu_idle";
+  /** Run the idle loop: halt until an interrupt or a wake-up. */
   step(_cpu: Cpu): number {
     return HALT;
   }

@@ -4,7 +4,7 @@
  * kernel's reaction to sleeping in atomic context. Times are worked out by
  * hand from TEST_COSTS (context switch 2 µs).
  *
- * Task bodies are generators that yield core/api.ts tokens; api calls need
+ * Task bodies are generators that yield linux/api.ts tokens; api calls need
  * the ambient kernel, which exists only while `k.runUntil()` runs, so they
  * are made inside task bodies only.
  *
@@ -18,7 +18,7 @@ import {
   preempt_disable,
   preempt_enable,
   udelay,
-} from "./api.ts";
+} from "../linux/api.ts";
 import { CallBody } from "./body.ts";
 import {
   type Cpu,

@@ -13,8 +13,11 @@
 
 /** A position in a source file (1-based line and column). */
 export interface SourceLocation {
+  /** File path as given. */
   file: string;
+  /** Line, 1-based. */
   line: number;
+  /** Column, 1-based. */
   col: number;
 }
 
@@ -37,9 +40,12 @@ export interface ConfigErrorInfo {
  * located text; the CLI prints it and exits with code 2.
  */
 export class ConfigError extends Error {
+  /** Error name. */
   override name = "ConfigError";
+  /** Where and what, for the located message. */
   readonly info: ConfigErrorInfo;
 
+  /** Create a ConfigError. */
   constructor(info: ConfigErrorInfo) {
     super(formatConfigError(info));
     this.info = info;
@@ -60,7 +66,9 @@ export function formatConfigError(info: ConfigErrorInfo): string {
 
 /** Several config faults found in one pass; the message lists each. */
 export class ConfigErrors extends ConfigError {
+  /** Error name. */
   override name = "ConfigErrors";
+  /** Create a ConfigErrors. */
   constructor(readonly errors: ConfigError[]) {
     super(errors[0].info);
     this.message = errors.map((e) => e.message).join("\n");
@@ -69,6 +77,7 @@ export class ConfigErrors extends ConfigError {
 
 /** Raised when a sleeping call happens in atomic context and the run must stop (exit 1). */
 export class KernelBug extends Error {
+  /** Error name. */
   override name = "KernelBug";
 }
 

@@ -20,20 +20,27 @@ export type Width = 1 | 2 | 4;
 
 /** What a mapped region does on access. `offset` is relative to the region base. */
 export interface IoHandler {
+  /** Read `width` bytes at `offset` into the region. */
   read(offset: number, width: Width): number;
+  /** Write `value` (`width` bytes) at `offset` into the region. */
   write(offset: number, value: number, width: Width): void;
 }
 
 /** One mapped region. */
 export interface IoRegion {
+  /** First address of the region. */
   base: number;
+  /** Length of the region in bytes (ports) or addresses. */
   size: number;
+  /** Who answers accesses to the region. */
   handler: IoHandler;
+  /** Device name, for /proc/ioports and overlap errors. */
   owner: string;
 }
 
 /** Raised for overlapping maps. */
 export class IoMapError extends Error {
+  /** Error name. */
   override name = "IoMapError";
 }
 
@@ -46,6 +53,7 @@ const TABLE_LIMIT = 0x10000;
 
 /** An address space with sorted regions. */
 export class IoSpace {
+  /** Mapped regions, sorted by base. */
   readonly regions: IoRegion[] = [];
   /** Addresses read or written with nothing mapped (each noted once). */
   readonly unmapped = new Set<number>();
@@ -57,6 +65,7 @@ export class IoSpace {
   /** Regions in the order they were mapped (what #table indexes). */
   readonly #mapped: IoRegion[] = [];
 
+  /** Create a IoSpace. */
   constructor(readonly kind: "port" | "mmio", readonly limit: number) {
     this.#table = limit <= TABLE_LIMIT ? new Uint32Array(limit) : undefined;
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { Bus, eventKey, serviceKey } from "./bus.ts";
+import { Bus, type EventKey, eventKey, type ServiceKey, serviceKey } from "./bus.ts";
 import { ProcFs } from "./procfs.ts";
 import type { Body, SleepToken } from "./body.ts";
 import type { Task } from "./sched.ts";
@@ -40,9 +40,13 @@ export interface Costs {
 
 /** Kernel settings from the machine file. */
 export interface KernelConfig {
+  /** Modelled kernel version (`kernel.version` in the machine file). */
   version: "6.1" | "6.6";
+  /** CONFIG_HZ: ticks per second. */
   hz: number;
+  /** The `threadirqs` boot option: force-thread every handler that allows it. */
   threadirqs: boolean;
+  /** Preemption model: PREEMPT_NONE, PREEMPT_VOLUNTARY or PREEMPT (full). */
   preempt: "none" | "voluntary" | "full";
   /** Architecture, for arch-specific formats. */
   arch: "x86" | "arm" | "arm64";
@@ -59,7 +63,7 @@ export interface SoftirqHooks {
 }
 
 /** Service key under which the softirq plugin provides {@linkcode SoftirqHooks}. */
-export const SoftirqHooksKey = serviceKey<SoftirqHooks>("softirq-hooks");
+export const SoftirqHooksKey: ServiceKey<SoftirqHooks> = serviceKey<SoftirqHooks>("softirq-hooks");
 
 /**
  * Hooks a timers plugin provides so sleeps with a timeout end by a real
@@ -74,24 +78,35 @@ export interface SleepTimers {
 }
 
 /** The periodic tick on a CPU (tick_periodic): timers and the scheduler listen. */
-export const TickEvent = eventKey<Cpu>("tick");
+export const TickEvent: EventKey<Cpu> = eventKey<Cpu>("tick");
 
 /** Raised to unwind a run stopped by a kernel BUG (without --keep-going). */
 export class RunStopped extends Error {
+  /** Error name. */
   override name = "RunStopped";
 }
 
 /** The kernel of one simulated machine. */
 export class Kernel {
+  /** The virtual clock and event queue (ns of simulated time). */
   readonly clock = new EventQueue();
+  /** Services and events of the plugins. */
   readonly bus = new Bus();
+  /** The printk ring (dmesg). */
   readonly log = new KernelLog();
+  /** The ftrace ring buffer and its sinks. */
   readonly trace: TraceBuffer;
+  /** The run's seeded PRNG (never Math.random). */
   readonly random: Random;
+  /** The CPUs, by id. */
   readonly cpus: Cpu[] = [];
+  /** Tasks and the task scheduler. */
   readonly sched: Scheduler;
+  /** x86 I/O port space (64 KiB). */
   readonly ports = new IoSpace("port", 0x10000);
+  /** Physical MMIO space. */
   readonly mmio = new IoSpace("mmio", 2 ** 40);
+  /** Devices by name, as the machine file declares them. */
   readonly devices = new Map<string, Device>();
   /** /proc and /sys files registered by plugins. */
   readonly procfs = new ProcFs();
@@ -112,6 +127,7 @@ export class Kernel {
   /** Sleep timers, once a timers plugin provided them. */
   sleepTimers: SleepTimers | undefined;
 
+  /** Create a Kernel. */
   constructor(
     readonly config: KernelConfig,
     readonly costs: Costs,
@@ -313,6 +329,7 @@ let activeKernel: Kernel | undefined;
 
 /** Raised when kernel API is called with no machine running. */
 export class NoKernelError extends Error {
+  /** Error name. */
   override name = "NoKernelError";
 }
 

@@ -18,6 +18,7 @@
 
 /** Raised when a wire cannot be connected. */
 export class WireError extends Error {
+  /** Error name. */
   override name = "WireError";
 }
 
@@ -32,6 +33,7 @@ export class OutputPin {
    * @param name full name, `<device>.<pin>`
    * @param owner the device that owns the pin (lets a master PIC find its slave)
    */
+  /** Create a OutputPin. */
   constructor(readonly name: string, readonly owner?: unknown) {}
 
   /** Drive a new level. No-op when unchanged. */
@@ -63,6 +65,7 @@ export class InputPin {
    * @param shared allow several drivers, combined as wired-OR
    * @param owner the device that owns the pin
    */
+  /** Create a InputPin. */
   constructor(
     readonly name: string,
     public onChange: (level: boolean) => void = () => {},

@@ -19,8 +19,4 @@ export * from "./registers.ts";
 export * from "./sched.ts";
 export * from "./scheduler.ts";
 export * from "./trace.ts";
-export * from "./api.ts";
-export * from "./module.ts";
 export * from "./procfs.ts";
-export * from "./kthread.ts";
-export * from "./dump_stack.ts";

@@ -42,6 +42,7 @@ export type PluginFactory = (options?: Record<string, unknown>) => Plugin;
 
 /** What `setup` gets. */
 export interface SetupContext {
+  /** The kernel being built. */
   readonly kernel: Kernel;
   /** Register a device kind that machine files can instantiate. */
   defineDevice<O>(kind: DeviceKind<O>): void;
@@ -53,7 +54,12 @@ export interface DeviceKind<O> {
   readonly kind: string;
   /** One-line description for errors and docs. */
   readonly description: string;
-  /** Schema of the device's `options:` block (validated, located errors). */
+  /**
+   * Schema of the device's `options:` block (validated, located errors): a
+   * zod schema, hidden from the generated docs because zod's types are not
+   * part of this package's API.
+   * @ignore
+   */
   readonly options: z.ZodType<O>;
   /** Build an instance. Pins must exist when this returns (wiring follows). */
   create(name: string, options: O, kernel: Kernel): Device;
@@ -61,7 +67,13 @@ export interface DeviceKind<O> {
 
 /** A stimulus a device accepts (keyboard `type`, button `press`...). */
 export interface StimulusKind<A> {
+  /** What the stimulus does, for errors and docs. */
   readonly description: string;
+  /**
+   * Schema of the stimulus arguments (a zod schema; hidden from the generated
+   * docs because zod's types are not part of this package's API).
+   * @ignore
+   */
   readonly args: z.ZodType<A>;
   /** Schedule the stimulus starting at `at` ns. */
   apply(args: A, at: number): void;
@@ -69,7 +81,9 @@ export interface StimulusKind<A> {
 
 /** A device instance. */
 export interface Device {
+  /** Instance name from the machine file. */
   readonly name: string;
+  /** Its device kind. */
   readonly kind: string;
   /** Named pins, `<name>.<pin>` in wires. */
   readonly pins: ReadonlyMap<string, Pin>;

@@ -31,9 +31,11 @@ export type LogLevel = (typeof LOGLEVEL)[keyof typeof LOGLEVEL];
 export interface LogRecord {
   /** Simulated time in ns. */
   ts: number;
+  /** Log level 0 (KERN_EMERG) to 7 (KERN_DEBUG). */
   level: LogLevel;
   /** CPU that logged it. */
   cpu: number;
+  /** The message without its level prefix. */
   text: string;
 }
 
@@ -46,6 +48,7 @@ export function formatDmesgTime(ns: number): string {
 
 /** The kernel log buffer of one machine. */
 export class KernelLog {
+  /** Every record, oldest first. */
   readonly records: LogRecord[] = [];
   /** Called for each new record (console echo, tests). */
   onRecord: ((r: LogRecord) => void) | undefined;

@@ -16,6 +16,7 @@
 export class Random {
   #s = new Uint32Array(4);
 
+  /** Create a Random. */
   constructor(readonly seed: number) {
     let x = seed >>> 0;
     for (let i = 0; i < 4; i++) {

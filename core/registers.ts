@@ -34,6 +34,7 @@ export interface FieldSpec {
   shift: number;
   /** Number of bits. */
   width: number;
+  /** Datasheet description. */
   description?: string;
 }
 
@@ -47,10 +48,13 @@ export interface RegisterSpec {
   width: 8 | 16 | 32;
   /** Value after reset. */
   reset: number;
+  /** How reads and writes behave (`rw`, `ro`, `wo`, `w1c`, `w1s`). */
   access: AccessMode;
   /** Bits a write may change (default: all bits of the width). */
   writableMask?: number;
+  /** Named bit fields. */
   fields?: Record<string, FieldSpec>;
+  /** Datasheet description. */
   description?: string;
 }
 
@@ -64,6 +68,7 @@ export interface RegisterHooks {
 
 /** Raised for a bad register table (duplicate names or offsets). */
 export class RegisterTableError extends Error {
+  /** Error name. */
   override name = "RegisterTableError";
 }
 
@@ -85,7 +90,9 @@ export function setField(value: number, f: FieldSpec, v: number): number {
 
 /** A block of registers with datasheet names. Implements {@linkcode IoHandler}. */
 export class RegisterFile implements IoHandler {
+  /** The register declarations. */
   readonly specs: readonly RegisterSpec[];
+  /** Stored values, one per register in `specs` order. */
   readonly values: Uint32Array;
   /** Called when software writes a read-only register (guest misbehaviour, tier 2). */
   onIgnoredWrite: (spec: RegisterSpec, value: number) => void = () => {};
@@ -95,6 +102,7 @@ export class RegisterFile implements IoHandler {
   #byOffset = new Map<number, number>();
   #hooks: (RegisterHooks | undefined)[];
 
+  /** Create a RegisterFile. */
   constructor(readonly block: string, specs: readonly RegisterSpec[]) {
     this.specs = specs;
     this.values = new Uint32Array(specs.length);

@@ -15,19 +15,25 @@ import { type Cpu, Frame, IdleBody } from "./cpu.ts";
 import { type EventHandle, NO_EVENT } from "./scheduler.ts";
 import type { Kernel } from "./kernel.ts";
 import type { BodyGenerator } from "./body.ts";
-import { defineTraceEvent } from "./trace.ts";
+import { defineTraceEvent, type TraceEventType } from "./trace.ts";
 
 // ---- tracepoints (include/trace/events/sched.h, Linux 6.1) ----
 
 /** Arguments of sched_switch, captured when it is recorded. */
 export interface SchedSwitchArgs {
+  /** sched_switch field: the task switched out. */
   prev_comm: string;
+  /** sched_switch field: its pid. */
   prev_pid: number;
+  /** sched_switch field: its kernel priority. */
   prev_prio: number;
   /** __trace_sched_switch_state(): TASK_REPORT bits, 0x100 (TASK_REPORT_MAX) when preempted. */
   prev_state: number;
+  /** sched_switch field: the task switched in. */
   next_comm: string;
+  /** sched_switch field: its pid. */
   next_pid: number;
+  /** sched_switch field: its kernel priority. */
   next_prio: number;
 }
 
@@ -72,7 +78,7 @@ export function taskReportState(t: Task): number {
 }
 
 /** sched:sched_switch */
-export const sched_switch = defineTraceEvent<SchedSwitchArgs>(
+export const sched_switch: TraceEventType<SchedSwitchArgs> = defineTraceEvent<SchedSwitchArgs>(
   "sched",
   "sched_switch",
   (a) =>
@@ -83,27 +89,31 @@ export const sched_switch = defineTraceEvent<SchedSwitchArgs>(
 
 /** Arguments of the sched_wakeup_template events. */
 export interface SchedWakeupArgs {
+  /** Task name (`comm`, at most 15 characters shown). */
   comm: string;
+  /** Process id. */
   pid: number;
+  /** Kernel priority (120 + nice, or 99 - rt_priority). */
   prio: number;
+  /** CPU the task is woken on. */
   target_cpu: number;
 }
 const wakeupFormat = (a: SchedWakeupArgs) =>
   `comm=${a.comm} pid=${a.pid} prio=${a.prio} target_cpu=${String(a.target_cpu).padStart(3, "0")}`;
 /** sched:sched_waking — in try_to_wake_up(), from the waking context. */
-export const sched_waking = defineTraceEvent<SchedWakeupArgs>(
+export const sched_waking: TraceEventType<SchedWakeupArgs> = defineTraceEvent<SchedWakeupArgs>(
   "sched",
   "sched_waking",
   wakeupFormat,
 );
 /** sched:sched_wakeup — the task is TASK_RUNNING again (ttwu_do_wakeup). */
-export const sched_wakeup = defineTraceEvent<SchedWakeupArgs>(
+export const sched_wakeup: TraceEventType<SchedWakeupArgs> = defineTraceEvent<SchedWakeupArgs>(
   "sched",
   "sched_wakeup",
   wakeupFormat,
 );
 /** sched:sched_wakeup_new — wake_up_new_task(). */
-export const sched_wakeup_new = defineTraceEvent<SchedWakeupArgs>(
+export const sched_wakeup_new: TraceEventType<SchedWakeupArgs> = defineTraceEvent<SchedWakeupArgs>(
   "sched",
   "sched_wakeup_new",
   wakeupFormat,
@@ -138,9 +148,11 @@ const SCHED_WAKEUP_GRANULARITY_NS = 1_000_000;
 
 /** What creating a task takes. */
 export interface TaskOptions {
+  /** Task name (`comm`, at most 15 characters shown). */
   comm: string;
   /** The task's code: a generator, or a ready body. */
   body: BodyGenerator | Body;
+  /** Scheduling policy (default SCHED_NORMAL). */
   policy?: Policy;
   /** Nice level for SCHED_NORMAL (default 0). */
   nice?: number;
@@ -160,13 +172,17 @@ export interface TaskOptions {
 
 /** A task (`struct task_struct` in small). */
 export class Task {
+  /** Task state letter as `ps` shows it (R, S, D, I, t, Z...). */
   state: TaskState = "R";
+  /** The task's call chain (its kernel stack). */
   readonly frame = new Frame("task");
+  /** CFS virtual runtime, ns weighted by nice. */
   vruntime = 0;
   /** Total ns this task has been current. */
   sumExecNs = 0;
   /** When it last became current. */
   execStart = 0;
+  /** True while on a run queue. */
   onRq = false;
   /** Timer that ends a timed sleep. */
   wakeEvent: EventHandle = NO_EVENT;
@@ -188,6 +204,7 @@ export class Task {
    */
   cpusAllowed: number[] = [];
 
+  /** Create a Task. */
   constructor(
     readonly pid: number,
     public comm: string,
@@ -212,8 +229,11 @@ export class Task {
 
 /** Payload of the sched_switch hook. */
 export interface SwitchInfo {
+  /** The CPU of the switch. */
   cpu: Cpu;
+  /** The task switched out. */
   prev: Task;
+  /** The task switched in. */
   next: Task;
 }
 
@@ -226,6 +246,7 @@ export type ReschedIpi = (from: Cpu, to: Cpu) => void;
 
 /** The scheduler of one machine. */
 export class Scheduler {
+  /** Every task, in creation order. */
   readonly tasks: Task[] = [];
   /** Pid 1 is init's (is_global_init); every other task takes the next free one from 2. */
   #nextPid = 2;
@@ -233,6 +254,7 @@ export class Scheduler {
   #minVruntime: number[] = [];
   /** Hooks (tracepoints and plugins): called on each context switch and wake-up. */
   onSwitch: ((s: SwitchInfo) => void)[] = [];
+  /** Listeners called when a task is woken on a CPU. */
   onWakeup: ((t: Task, cpu: Cpu) => void)[] = [];
   /**
    * Called when the current task blocks, before the switch (the kernel's
@@ -243,6 +265,7 @@ export class Scheduler {
   /** smp_send_reschedule(): set by an arch plugin; the default pokes the CPU. */
   sendReschedIpi: ReschedIpi = (_from, to) => to.poke();
 
+  /** Create a Scheduler. */
   constructor(readonly kernel: Kernel) {}
 
   /** Create the idle task of each CPU (pid 0, `swapper/N`). */

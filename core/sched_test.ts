@@ -4,15 +4,22 @@
  * SCHED_NORMAL tasks by nice weight. Times are worked out by hand from
  * TEST_CONFIG (HZ=250, a jiffy is 4 ms) and TEST_COSTS (switch 2 µs).
  *
- * Task bodies are generators that yield core/api.ts tokens; api calls need
+ * Task bodies are generators that yield linux/api.ts tokens; api calls need
  * the ambient kernel, which exists only while `k.runUntil()` runs.
  *
  * @module
  */
 import assert from "node:assert/strict";
-import { cond_resched, msleep, preempt_disable, preempt_enable, schedule, udelay } from "./api.ts";
+import {
+  cond_resched,
+  msleep,
+  preempt_disable,
+  preempt_enable,
+  schedule,
+  udelay,
+} from "../linux/api.ts";
 import { CallBody } from "./body.ts";
-import { set_current_state, TASK_INTERRUPTIBLE } from "./kthread.ts";
+import { set_current_state, TASK_INTERRUPTIBLE } from "../linux/kthread.ts";
 import type { Kernel } from "./kernel.ts";
 import { niceToWeight, type Task } from "./sched.ts";
 import { TEST_COSTS, testKernel } from "../tests/helpers.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { udelay, usleep_range } from "./api.ts";
+import { udelay, usleep_range } from "../linux/api.ts";
 import { formatPrevState } from "./sched.ts";
 import { testKernel } from "../tests/helpers.ts";
 

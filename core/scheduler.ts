@@ -48,6 +48,7 @@ const SLOT_BITS = 2 ** 22; // handle = generation * SLOT_BITS + slot
 
 /** Thrown when an event is scheduled in the past or at a non-integer time. */
 export class ClockError extends Error {
+  /** Error name. */
   override name = "ClockError";
 }
 
@@ -82,9 +83,10 @@ export class Timer {
   /** True while an expiry is queued (maintained by the queue). */
   pending = false;
   /** The queue slot this timer owns, -1 before it is first armed (maintained by the queue). */
-  slot = -1;
+  slot: number = -1;
 
   /** @param fn called with the arg given when arming */
+  /** Create a Timer. */
   constructor(readonly fn: EventFn) {}
 }
 
@@ -111,6 +113,7 @@ export class EventQueue {
   /** Limit of the {@linkcode runUntil} in progress; -Infinity outside one (see {@linkcode advanceIn}). */
   #until = -Infinity;
 
+  /** Create a EventQueue. */
   constructor(capacity = 1024) {
     this.#time = new Float64Array(capacity);
     this.#seq = new Float64Array(capacity);

@@ -18,8 +18,11 @@
 
 /** A tracepoint: subsystem, event name and its TP_printk. */
 export interface TraceEventType<A> {
+  /** Subsystem (`irq`, `sched`, `workqueue`). */
   readonly system: string;
+  /** Event name within the subsystem. */
   readonly name: string;
+  /** TP_printk: the text after `name:`. */
   readonly format: (args: A) => string;
   /** Numeric id, unique per process. */
   readonly id: number;
@@ -53,16 +56,23 @@ export function traceEvents(version?: string): readonly TraceEventType<unknown>[
 
 /** One recorded hit. */
 export interface TraceEntry {
+  /** Time, ns. */
   ts: number;
+  /** CPU id. */
   cpu: number;
+  /** pid of the current task. */
   pid: number;
+  /** comm of the current task. */
   comm: string;
   /** preempt_count at the hit. */
   preempt: number;
+  /** Interrupts were disabled (the `d` flag). */
   irqsOff: boolean;
   /** bit 0: TIF_NEED_RESCHED, bit 1: PREEMPT_NEED_RESCHED. */
   resched: number;
+  /** The tracepoint. */
   type: TraceEventType<unknown>;
+  /** Its arguments. */
   args: unknown;
 }
 
@@ -92,11 +102,17 @@ export interface TraceSink {
 
 /** One end of a flow arrow (see {@linkcode TraceSink.flow}). */
 export interface FlowPoint {
+  /** Flow kind (`softirq`, `work`...). */
   kind: string;
+  /** Pairs the start of a flow with its end. */
   key: string | number;
+  /** Where work is handed over (`start`) or starts to run (`end`). */
   phase: "start" | "end";
+  /** Time, ns. */
   ts: number;
+  /** CPU id. */
   cpu: number;
+  /** pid of the current task. */
   pid: number;
   /** preempt_count at the point (tells the context the arrow leaves from). */
   preempt: number;
@@ -104,6 +120,7 @@ export interface FlowPoint {
 
 /** Raised for a `set_event` list that names no known event. */
 export class TraceFilterError extends Error {
+  /** Event name within the subsystem. */
   override name = "TraceFilterError";
 }
 
@@ -182,6 +199,7 @@ export class TraceBuffer {
   #filter: ((t: TraceEventType<unknown>) => boolean) | undefined;
   #sinks: TraceSink[] = [];
 
+  /** Create a TraceBuffer. */
   constructor(readonly capacity = 65536) {
     this.#ring = new Array(capacity).fill(undefined);
   }

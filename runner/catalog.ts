@@ -56,10 +56,15 @@ export function cannotRun(s: ScenarioSpec, m: MachineSpec): string | undefined {
       `counts or IRQ numbers of ${s.machines.length > 1 ? "those machines" : "that machine"})`;
   }
   const roles = new Set(Object.keys(m.roles ?? {}));
-  const need = [...new Set([...s.stimuli.map((x) => x.role), ...(s.roles ?? [])])];
+  const need = [...new Set([...s.stimuli.flatMap((x) => x.role ?? []), ...(s.roles ?? [])])];
   const missing = need.filter((r) => !roles.has(r));
   if (missing.length) return `it binds no ${missing.join(", ")} role`;
   const loaded = machinePluginNames(m);
   const absent = (s.plugins ?? []).filter((p) => !loaded.includes(p));
-  return absent.length ? `it loads no ${absent.join(", ")} plugin` : undefined;
+  if (absent.length) return `it loads no ${absent.join(", ")} plugin`;
+  if (s.min_cpus !== undefined && m.cpus.count < s.min_cpus) {
+    return `it has ${m.cpus.count} CPU${m.cpus.count > 1 ? "s" : ""}; the scenario needs ` +
+      `${s.min_cpus}`;
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ const TEXT: Record<number, string> = {
   2: "No such file or directory",
   5: "Input/output error",
   12: "Cannot allocate memory",
+  13: "Permission denied",
   16: "Device or resource busy",
   19: "No such device",
   22: "Invalid argument",

@@ -39,10 +39,15 @@ import { GenIrqKey } from "../plugins/genirq/mod.ts";
 
 /** min/avg/max of a series, plus the last value (`cur`) and the count. */
 export interface LatencyStats {
+  /** Samples. */
   count: number;
+  /** Last sample, ns. */
   cur: number;
+  /** Smallest sample, ns. */
   min: number;
+  /** Mean, ns. */
   avg: number;
+  /** Largest sample, ns. */
   max: number;
 }
 
@@ -52,50 +57,71 @@ export interface Breakdown {
   hardirq_ns: number;
   /** Hardirq context outside handlers: irq_enter/exit, flow handlers, chip ack/EOI. */
   irq_path_ns: number;
+  /** Softirqs running (on irq_exit or in ksoftirqd). */
   softirq_ns: number;
+  /** Other tasks running. */
   thread_ns: number;
+  /** Everything else (idle exit, scheduler, entry before the flow). */
   other_ns: number;
 }
 
 /** The worst sample of a kind, with its window and breakdown. */
 export interface WorstCase {
+  /** CPU of the sample. */
   cpu: number;
   /** IRQ number (irq latency, or the irq thread's IRQ), or -1. */
   irq: number;
   /** The woken task (thread latency). */
   comm?: string;
+  /** pid of the woken task (thread latency). */
   pid?: number;
+  /** The latency, ns. */
   latency_ns: number;
+  /** Window start: the line raised or the task woken, ns. */
   from_ns: number;
+  /** Window end: the handler entered or the task running, ns. */
   to_ns: number;
+  /** Where the window's time went. */
   breakdown: Breakdown;
 }
 
 /** A run's latency figures (what `irqlab report --json` prints). */
 export interface LatencyReport {
+  /** Simulated time covered, ns. */
   duration_ns: number;
+  /** Per-CPU IRQ and thread latency. */
   cpus: { cpu: number; irq: LatencyStats | null; thread: LatencyStats | null }[];
+  /** Per-IRQ latency. */
   irqs: {
     irq: number;
     name: string;
     irq_latency: LatencyStats | null;
     thread: LatencyStats | null;
   }[];
+  /** Latency histogram buckets. */
   histogram: {
     bucket_ns: number;
     entries: number;
     /** Per CPU: bucket index -> count, for irq and thread latency. */
     cpus: { cpu: number; irq: Record<string, number>; thread: Record<string, number> }[];
   };
+  /** The worst IRQ and thread samples with their breakdown. */
   worst: { irq: WorstCase | null; thread: WorstCase | null };
 }
 
-interface Sample {
+/** One latency sample as recorded. */
+export interface Sample {
+  /** CPU of the sample. */
   cpu: number;
+  /** IRQ number, or -1. */
   irq: number;
+  /** Window start, ns. */
   from: number;
+  /** Window end, ns. */
   to: number;
+  /** pid of the woken task (thread latency). */
   pid?: number;
+  /** comm of the woken task (thread latency). */
   comm?: string;
 }
 
@@ -104,7 +130,9 @@ const HANDLER = 4, IRQ_PATH = 3, SOFT = 2, THREAD = 1;
 
 /** Collects latency samples and the activity needed to explain the worst ones. */
 export class LatencyRecorder implements TraceSink {
+  /** IRQ latency samples (line raised to handler entry). */
   readonly irqSamples: Sample[] = [];
+  /** Thread latency samples (wake-up to running). */
   readonly threadSamples: Sample[] = [];
   /** Pending assertion time per IRQ (consumed by the next handler entry). */
   readonly #assertedAt = new Map<number, number>();
@@ -115,6 +143,7 @@ export class LatencyRecorder implements TraceSink {
   readonly #names = new Map<number, string>();
   readonly #startNs: number;
 
+  /** Create a LatencyRecorder. */
   constructor(readonly kernel: Kernel) {
     this.#startNs = kernel.now;
     this.#spans = kernel.cpus.map(() => []);

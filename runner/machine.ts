@@ -28,6 +28,7 @@ export class MachineError extends Error {
 
 /** A loaded machine with a headless driving API. */
 export class Machine {
+  /** Create a Machine. */
   constructor(readonly kernel: Kernel) {}
 
   /** Load a machine file (devices created, wired and booted; CPUs not yet running). */

@@ -14,11 +14,11 @@
 
 import { ConfigError, ConfigErrors } from "../core/errors.ts";
 import type { Kernel } from "../core/kernel.ts";
-import { setTaskStack } from "../core/dump_stack.ts";
+import { setTaskStack } from "../linux/dump_stack.ts";
 import { formatDmesgTime } from "../core/printk.ts";
 import { buildMachine, didYouMean, fileUrl, type PluginRegistry } from "../config/loader.ts";
 import { loadMachineSpec, type MachineSpec } from "../config/machine.ts";
-import { importModule, type KernelModule } from "../core/module.ts";
+import { importModule, type KernelModule } from "../linux/module.ts";
 import { loadScenarioSpec, type ScenarioSpec } from "../config/scenario.ts";
 import type { YamlSource } from "../config/source.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
@@ -31,6 +31,7 @@ import {
   type UserMain,
 } from "../plugins/signal/mod.ts";
 import { machinePluginNames } from "./catalog.ts";
+import { readView } from "./views.ts";
 
 /** Options of a run. */
 export interface RunOptions {
@@ -63,8 +64,11 @@ export interface RunOptions {
 
 /** What a run produced. */
 export interface RunResult {
+  /** The machine file, parsed. */
   machine: MachineSpec;
+  /** The scenario file, parsed. */
   scenario: ScenarioSpec;
+  /** The kernel after the run. */
   kernel: Kernel;
   /** Shell transcript lines (insmod/rmmod results). */
   shell: string[];
@@ -192,6 +196,19 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     );
   });
 
+  // the CPUs the modules name (queue_work_on(2, ...))
+  if (sspec.min_cpus !== undefined && k.cpus.length < sspec.min_cpus) {
+    errors.push(
+      new ConfigError({
+        location: ssource.locate(["min_cpus"]),
+        path: "min_cpus",
+        message: `scenario "${sspec.name}" needs ${sspec.min_cpus} CPUs; machine "${mspec.name}" ` +
+          `has ${k.cpus.length}`,
+        expected: `a machine with at least ${sspec.min_cpus} CPUs`,
+        hint: "pick a machine with more CPUs (rpi.yaml has 4)",
+      }),
+    );
+  }
   // the plugins whose API the modules call
   const machinePlugins = machinePluginNames(mspec);
   (sspec.plugins ?? []).forEach((name, i) => {
@@ -209,7 +226,22 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
 
   // Stimuli: resolve roles and check arguments before anything runs.
   const stimuli: (() => void)[] = [];
+  // a write stimulus runs as root in a shell at at_ms: `echo DATA | sudo tee PATH`
+  const shell: string[] = [];
   sspec.stimuli.forEach((s, i) => {
+    if (s.write) {
+      const { path } = s.write, data = String(s.write.data);
+      const at = Math.round(s.at_ms * 1e6);
+      stimuli.push(() =>
+        k.clock.schedule(at, () => {
+          shell.push(`$ echo ${data} | sudo tee ${path}`);
+          const r = k.enter(() => k.procfs.write(path, data + "\n"));
+          shell.push(r < 0 ? `tee: ${path}: ${strerror(r)}` : data);
+        })
+      );
+      return;
+    }
+    if (s.role === undefined || s.action === undefined) return; // refused by the schema
     const dev = k.roleDevice(s.role);
     if (!dev) {
       const roles = [...k.roles.keys()].sort();
@@ -324,7 +356,6 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
   const programs: JobResult[] = [];
   opts.onStart?.(k);
 
-  const shell: string[] = [];
   const loaded: KernelModule[] = [];
   let initName = "";
   // insmod: one user task loads every module in order, at boot end (t = 0)
@@ -369,6 +400,11 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     }
   } else k.runUntil(end);
   const gi = k.procfs.read("/proc/interrupts") ?? "";
+  // the views an expectation names, read before rmmod as /proc/interrupts is
+  const views = new Map<string, string | undefined>();
+  for (const v of sspec.expect?.views ?? []) {
+    if (!views.has(v.view)) views.set(v.view, readView({ kernel: k, spec: mspec }, v.view));
+  }
   if ((opts.unload ?? sspec.unload) && !k.halted) {
     k.sched.create({
       comm: "rmmod",
@@ -393,6 +429,7 @@ export async function runScenario(machineFile: string, opts: RunOptions = {}): P
     gi,
     opts.keepGoing ? 0 : k.halted ? 1 : 0,
     shell,
+    views,
   );
   let exitCode = k.halted ? 1 : 0;
   if (failures.length) exitCode = 1;
@@ -416,6 +453,7 @@ export function checkExpectations(
   interrupts: string,
   exit: number,
   shell: readonly string[] = [],
+  views: ReadonlyMap<string, string | undefined> = new Map(),
 ): string[] {
   const out: string[] = [];
   const e = s.expect;
@@ -437,6 +475,20 @@ export function checkExpectations(
     const i = shell.findIndex((l, j) => j >= sat && l.includes(want));
     if (i < 0) out.push(`shell transcript has no line containing "${want}" (in order)`);
     else sat = i + 1;
+  }
+  for (const v of e.views ?? []) {
+    const text = views.has(v.view) ? views.get(v.view) : readView({ kernel: k }, v.view);
+    if (text === undefined) {
+      out.push(`view "${v.view}" does not exist on this machine`);
+      continue;
+    }
+    const vlines = text.split("\n");
+    let vat = 0;
+    for (const want of v.lines) {
+      const i = vlines.findIndex((l, j) => j >= vat && l.includes(want));
+      if (i < 0) out.push(`view "${v.view}" has no line containing "${want}" (in order)`);
+      else vat = i + 1;
+    }
   }
   for (const bad of e.dmesg_absent ?? []) {
     const l = lines.find((x) => x.includes(bad));

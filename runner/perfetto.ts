@@ -63,16 +63,27 @@ const SLOT_LEVEL = [TASK, SOFTIRQ, TASKLET, HARDIRQ, HARDIRQ];
 
 /** One Chrome trace event (the fields this recorder writes). */
 export interface ChromeEvent {
+  /** Event name. */
   name: string;
+  /** Phase: complete (X), instant (i), counter (C), flow start/end (s/f), metadata (M). */
   ph: "X" | "i" | "C" | "s" | "f" | "M";
+  /** Timestamp, µs. */
   ts: number;
+  /** Track group: one per CPU. */
   pid: number;
+  /** Track within the group. */
   tid: number;
+  /** Category. */
   cat?: string;
+  /** Duration, µs (complete events). */
   dur?: number;
+  /** Flow id, pairs `s` with `f`. */
   id?: number;
+  /** Flow binding point: enclosing slice. */
   bp?: "e";
+  /** Instant scope: thread. */
   s?: "t";
+  /** Event arguments shown in the UI. */
   args?: Record<string, unknown>;
 }
 
@@ -112,6 +123,7 @@ export class PerfettoRecorder implements TraceSink {
   #nextFlow = 1;
   readonly #startNs: number;
 
+  /** Create a PerfettoRecorder. */
   constructor(readonly kernel: Kernel) {
     this.#open = kernel.cpus.map(() => SLOT_LEVEL.map(() => undefined));
     this.#startNs = kernel.now;

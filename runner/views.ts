@@ -35,7 +35,9 @@ import { traceEvents } from "../core/trace.ts";
 
 /** What a view needs: the kernel, and the machine file for `/proc/cpuinfo`. */
 export interface ViewMachine {
+  /** The kernel to read from. */
   kernel: Kernel;
+  /** The machine spec, for the CPU model. */
   spec?: Pick<MachineSpec, "cpus">;
 }
 
@@ -224,8 +226,8 @@ export function procIoports(k: Kernel): string {
 /**
  * x86: arch/x86/kernel/cpu/proc.c show_cpuinfo() for the fields the machine
  * file gives (model name, MHz) and the topology (one core per package);
- * bogomips is 2 x MHz as calibrate_delay() finds on these CPUs. Family,
- * model, stepping and flags are not modelled and not printed. arm64:
+ * bogomips is 2 x MHz as calibrate_delay() finds on these CPUs; flags from
+ * {@linkcode x86Flags}. Family, model and stepping are not modelled and not printed. arm64:
  * arch/arm64/kernel/cpuinfo.c c_show() (BogoMIPS from the 19.2 MHz arch timer
  * of the BCM283x); 32-bit ARM: arch/arm/kernel/setup.c c_show().
  */
@@ -234,6 +236,7 @@ export function procCpuinfo(m: ViewMachine): string {
   const model = m.spec?.cpus.model;
   const mhz = m.spec?.cpus.mhz;
   const n = k.cpus.length;
+  const hasLapic = [...k.devices.values()].some((d) => d.kind === "lapic");
   let out = "";
   for (const cpu of k.cpus) {
     if (k.config.arch === "x86") {
@@ -245,6 +248,7 @@ export function procCpuinfo(m: ViewMachine): string {
       out += `physical id\t: 0\nsiblings\t: ${n}\ncore id\t\t: ${cpu.id}\ncpu cores\t: ${n}\n`;
       out += `apicid\t\t: ${cpu.id}\ninitial apicid\t: ${cpu.id}\n`;
       out += "fpu\t\t: yes\nfpu_exception\t: yes\nwp\t\t: yes\n";
+      out += `flags\t\t: ${x86Flags(model, hasLapic).join(" ")}\n`;
       if (mhz) out += `bogomips\t: ${(2 * mhz).toFixed(2)}\n`;
       out += "\n";
     } else if (k.config.arch === "arm64") {
@@ -257,6 +261,70 @@ export function procCpuinfo(m: ViewMachine): string {
     }
   }
   return out;
+}
+
+/**
+ * The `flags` line: the CPUID.01h EDX features of the model's family (x86_cap_flags
+ * names, in bit order; a subset of what a real CPU lists — the ECX and extended
+ * leaves are not modelled). `apic` (EDX bit 9) only when the machine has a local
+ * APIC: without one the kernel clears X86_FEATURE_APIC (arch/x86/kernel/apic/apic.c).
+ */
+function x86Flags(model: string | undefined, hasLapic: boolean): string[] {
+  const p3 = /pentium iii/i.test(model ?? "");
+  const edx = p3
+    ? [
+      "fpu",
+      "vme",
+      "de",
+      "pse",
+      "tsc",
+      "msr",
+      "pae",
+      "mce",
+      "cx8",
+      "apic",
+      "sep",
+      "mtrr",
+      "pge",
+      "mca",
+      "cmov",
+      "pat",
+      "pse36",
+      "mmx",
+      "fxsr",
+      "sse",
+    ]
+    : [
+      "fpu",
+      "vme",
+      "de",
+      "pse",
+      "tsc",
+      "msr",
+      "pae",
+      "mce",
+      "cx8",
+      "apic",
+      "sep",
+      "mtrr",
+      "pge",
+      "mca",
+      "cmov",
+      "pat",
+      "pse36",
+      "clflush",
+      "dts",
+      "acpi",
+      "mmx",
+      "fxsr",
+      "sse",
+      "sse2",
+      "ss",
+      "ht",
+      "tm",
+      "pbe",
+    ];
+  return edx.filter((f) => f !== "apic" || hasLapic);
 }
 
 // ---- /proc/PID/status (fs/proc/array.c) ----

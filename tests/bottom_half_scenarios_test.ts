@@ -99,3 +99,38 @@ Deno.test("scenario tasklet_disabled runs to the same dmesg and /proc/softirqs t
   assert.equal(a.dmesg, b.dmesg);
   assert.equal(a.kernel.procfs.read("/proc/softirqs"), b.kernel.procfs.read("/proc/softirqs"));
 });
+
+Deno.test("scenario softirq_heavy: MAX_SOFTIRQ_TIME ends irq_exit's part after 4 runs at HZ=250, the 10-pass limit at HZ=100", async () => {
+  // pc, HZ=250: the keyboard interrupt at 0.501 s; end = jiffies + msecs_to_jiffies(2) = +1
+  // jiffy; the tick at 0.504 s lands during run 4 (0.504-0.505), so after
+  // run 4 time_before(jiffies, end) is false: wakeup_softirqd(), run 5 in ksoftirqd/0.
+  const pc = await run("softirq_heavy");
+  const pcRuns = pc.kernel.log.lines().filter((l) => l.includes("softirq_storm: run"));
+  assert.deepEqual(pcRuns.map((l) => l.replace(/^\[[^\]]*\] /, "")), [
+    "softirq_storm: run 1 in swapper/0",
+    "softirq_storm: run 5 in ksoftirqd/0",
+  ]);
+  // Pi 3, HZ=100: a 10 ms jiffy; runs 1-10 (10 ms and the USB interrupts
+  // nesting) reach the restart limit: run 11 is the first in ksoftirqd/0.
+  const pi = await runScenario("machines/rpi.yaml", { scenario: "scenarios/softirq_heavy.yaml" });
+  assert.deepEqual(pi.failures, []);
+  const piRuns = pi.kernel.log.lines().filter((l) => l.includes("softirq_storm: run"));
+  assert.deepEqual(piRuns.map((l) => l.replace(/^\[[^\]]*\] /, "")), [
+    "softirq_storm: run 1 in swapper/0",
+    "softirq_storm: run 11 in ksoftirqd/0",
+  ]);
+});
+
+Deno.test("scenario tasklet_irq: 4 keyboard interrupts and 4 runs on pc, one per Start-of-Frame on a Pi", async () => {
+  // pc: "hi" is two keys, make and break code each: 4 interrupts on IRQ 1
+  const pc = await run("tasklet_irq");
+  assert.ok(
+    pc.kernel.log.lines().some((l) => l.endsWith("tasklet_irq: 4 interrupts, 4 tasklet runs")),
+  );
+  // Pi 3: dwc_otg's SOF every 125 µs for 1 s = 8000 interrupts on IRQ 66
+  const pi = await runScenario("machines/rpi.yaml", { scenario: "scenarios/tasklet_irq.yaml" });
+  assert.deepEqual(pi.failures, []);
+  const lines = pi.kernel.log.lines();
+  assert.ok(lines.some((l) => l.endsWith("the keyboard's interrupt is IRQ 66")));
+  assert.ok(lines.some((l) => l.endsWith("tasklet_irq: 8000 interrupts, 8000 tasklet runs")));
+});

@@ -460,10 +460,10 @@ expect:
   expected: total, actions, or both
   hint: add total: <count> or actions: "<handler names>"
 k.yaml:7:3: error at expect.dmseg: unknown key "dmseg"
-  expected: one of: exit_code, dmesg, dmesg_absent, shell, interrupts, softirqs
+  expected: one of: exit_code, dmesg, dmesg_absent, shell, interrupts, softirqs, views
   hint: did you mean "dmesg"?
 k.yaml:8:3: error at expect.outcome: unknown key "outcome"
-  expected: one of: exit_code, dmesg, dmesg_absent, shell, interrupts, softirqs
+  expected: one of: exit_code, dmesg, dmesg_absent, shell, interrupts, softirqs, views
   hint: check the spelling; the schema is in schema/scenario.schema.json`,
   );
 });

@@ -70,3 +70,20 @@ Deno.test("a scenario's machines: list limits where the lab runs it and where it
     },
   );
 });
+
+Deno.test("lab runs a portable bottom-half experiment unchanged on the Pi with --machine", async () => {
+  // contexts finds the keyboard with role_irq(): IRQ 1 on pc, dwc_otg's IRQ 66 on the Pi 3
+  const pc = await lab(["contexts", "-q"]);
+  assert.equal(pc.code, 0, pc.err);
+  const pi = await lab(["contexts", "--machine", "rpi"]);
+  assert.equal(pi.code, 0, pi.err);
+  assert.match(pi.out, /^# irqlab: machine rpi \(arm, 4 CPUs, HZ=100\), scenario contexts/m);
+  assert.match(
+    pi.out,
+    /contexts: thread: in_interrupt=0 in_softirq=0 irqs_disabled=0 \(irq\/66-contexts\)/,
+  );
+  // a scenario that needs 3 CPUs is refused on the 1-CPU Pi 1 with the reason
+  const small = await lab(["wq_on_cpu", "--machine", "rpi1"]);
+  assert.equal(small.code, 2);
+  assert.match(small.err, /wq_on_cpu cannot run on rpi1: it has 1 CPU; the scenario needs 3/);
+});

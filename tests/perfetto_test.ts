@@ -338,3 +338,29 @@ Deno.test("PerfettoRecorder puts tasklets and work items from other plugins on t
     events.some((e) => e.ph === "C" && e.pid === MACHINE_PID && e.name === "wq depth events"),
   );
 });
+
+Deno.test("the timeline draws tasklet_schedule -> run and queue_work -> execute_start arrows and workqueue depths", async () => {
+  // contexts (pc.yaml): the keyboard handler schedules a tasklet and queues a work item
+  let tl: PerfettoRecorder | undefined;
+  const r = await runScenario("machines/pc.yaml", {
+    scenario: "scenarios/contexts.yaml",
+    onStart: (k) => {
+      tl = new PerfettoRecorder(k);
+      k.trace.addSink(tl);
+    },
+  });
+  assert.deepEqual(r.failures, []);
+  const events: ChromeEvent[] = JSON.parse(tl!.json()).traceEvents;
+  assert.deepEqual(validate(events), []);
+  for (const kind of ["tasklet", "work"]) {
+    const s = events.filter((e) => e.ph === "s" && e.cat === kind);
+    const f = events.filter((e) => e.ph === "f" && e.cat === kind);
+    assert.ok(s.length >= 1, `a ${kind} arrow starts`);
+    assert.equal(s.length, f.length, `${kind} arrows are paired`);
+    // the arrow goes forward in time, from the hardirq that scheduled it
+    assert.ok(f[0].ts >= s[0].ts);
+  }
+  const depth = events.filter((e) => e.ph === "C" && e.name === "workqueue events");
+  assert.ok(depth.some((e) => (e.args as { value: number }).value >= 1), "system_wq depth rises");
+  assert.equal((depth.at(-1)!.args as { value: number }).value, 0, "and drains to 0");
+});

@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { mdelay, udelay } from "../core/api.ts";
+import { mdelay, udelay } from "../linux/api.ts";
 import { Timer } from "../core/scheduler.ts";
 import { FakeBench } from "../plugins/genirq/_fake.ts";
 import { handle_edge_irq, IRQ_HANDLED, IRQF_NO_THREAD } from "../plugins/genirq/mod.ts";

@@ -19,7 +19,7 @@ import {
   irqs_disabled,
   mdelay,
   preempt_count,
-} from "../core/api.ts";
+} from "../linux/api.ts";
 import type { KernelConfig } from "../core/kernel.ts";
 import { FakeBench } from "../plugins/genirq/_fake.ts";
 import {

@@ -8,7 +8,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { runScenario } from "../runner/mod.ts";
+import { loadMachine, runScenario } from "../runner/mod.ts";
 import {
   cpumaskHex,
   cpumaskList,
@@ -76,8 +76,22 @@ Deno.test("readView answers /proc/cpuinfo from the machine file's model and MHz"
     "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel Pentium III (Coppermine)\n" +
       "cpu MHz\t\t: 800.000\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n" +
       "apicid\t\t: 0\ninitial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes\nwp\t\t: yes\n" +
+      // a Pentium III's CPUID.01h EDX features; no apic: this PC has no local APIC
+      "flags\t\t: fpu vme de pse tsc msr pae mce cx8 sep mtrr pge mca cmov pat pse36 mmx fxsr sse\n" +
       "bogomips\t: 1600.00\n\n",
   );
+});
+
+Deno.test("readView /proc/cpuinfo on x86.yaml lists the apic flag (CPUID.01h:EDX bit 9) and the APIC ids", async () => {
+  const { kernel, spec } = await loadMachine("machines/x86.yaml");
+  const text = readView({ kernel, spec }, "/proc/cpuinfo")!;
+  const cpus = text.split("\n\n").filter((b) => b);
+  assert.equal(cpus.length, 4);
+  cpus.forEach((b, i) => {
+    assert.match(b, new RegExp(`^apicid\\t\\t: ${i}$`, "m"));
+    assert.match(b, new RegExp(`^initial apicid\\t: ${i}$`, "m"));
+    assert.match(b, /^flags\t\t: fpu vme de pse tsc msr pae mce cx8 apic sep /m);
+  });
 });
 
 Deno.test("readView answers /proc/PID/status with the state and Cpus_allowed lines", async () => {

@@ -5,7 +5,7 @@
  * /proc/interrupts and determinism.
  */
 import assert from "node:assert/strict";
-import { local_irq_disable, local_irq_enable, mdelay } from "../core/api.ts";
+import { local_irq_disable, local_irq_enable, mdelay } from "../linux/api.ts";
 import { buildMachine } from "../config/loader.ts";
 import { loadMachineSpec } from "../config/machine.ts";
 import { builtinPlugins } from "../plugins/mod.ts";
@@ -32,7 +32,7 @@ import {
   smp_call_function_single,
 } from "../plugins/lapic/mod.ts";
 import { NMI_DONE, NMI_LOCAL, register_nmi_handler, X86Key } from "../plugins/x86/mod.ts";
-import { in_hardirq, in_nmi, irqs_disabled, smp_processor_id } from "../core/api.ts";
+import { in_hardirq, in_nmi, irqs_disabled, smp_processor_id } from "../linux/api.ts";
 
 const X86 = "machines/x86.yaml";
 

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { serviceKey } from "../../core/bus.ts";
+import { type ServiceKey, serviceKey } from "../../core/bus.ts";
 import { type Kernel, kernel } from "../../core/kernel.ts";
 import { EBUSY, EINVAL, ENOTSUPP } from "../genirq/mod.ts";
 
@@ -29,6 +29,7 @@ export const ENXIO = 6;
 
 /** GPIO_LINE_DIRECTION_IN / _OUT (include/linux/gpio/driver.h). */
 export const GPIO_LINE_DIRECTION_IN = 1;
+/** get_direction(): the line is an output. */
 export const GPIO_LINE_DIRECTION_OUT = 0;
 
 /** PIN_CONFIG_INPUT_DEBOUNCE (include/linux/pinctrl/pinconf-generic.h). */
@@ -36,14 +37,21 @@ export const PIN_CONFIG_INPUT_DEBOUNCE = 10;
 
 /** struct gpio_chip, the operations gpiolib calls. Offsets are chip-relative. */
 export interface GpioChip {
+  /** Chip label (gpiochip sysfs `label`); for a descriptor, the requester's label. */
   readonly label: string;
   /** First legacy number (gpiochip base). */
   readonly base: number;
+  /** Number of lines. */
   readonly ngpio: number;
+  /** GPIO_LINE_DIRECTION_IN/_OUT or a negative errno. */
   get_direction(offset: number): number;
+  /** Make the line an input; 0 or a negative errno. */
   direction_input(offset: number): number;
+  /** Make the line an output driving `value`; 0 or a negative errno. */
   direction_output(offset: number, value: number): number;
+  /** The line's level (0 or 1). */
   get(offset: number): number;
+  /** Drive an output line. */
   set(offset: number, value: number): void;
   /** gc->set_config(): 0 or a negative errno. */
   set_config(offset: number, param: number, arg: number): number;
@@ -51,27 +59,36 @@ export interface GpioChip {
   to_irq(offset: number): number;
   /** gpiochip_lock_as_irq() / unlock: called by the irq chip's request/release resources. */
   lock_as_irq?(offset: number): number;
+  /** Undo lock_as_irq. */
   unlock_as_irq?(offset: number): void;
 }
 
 /** struct gpio_desc flags used here. */
 export const FLAG_REQUESTED = 1 << 0;
+/** The line is an output. */
 export const FLAG_IS_OUT = 1 << 1;
 export const FLAG_USED_AS_IRQ = 1 << 9;
 
 /** A line's descriptor. */
 export interface GpioDesc {
+  /** The chip of the line. */
   chip: GpioChip;
+  /** Offset in the chip. */
   offset: number;
+  /** FLAG_* bits. */
   flags: number;
+  /** Chip label (gpiochip sysfs `label`); for a descriptor, the requester's label. */
   label: string | undefined;
 }
 
 /** gpiolib's state: the chips and their descriptors. */
 export class Gpiolib {
+  /** Registered chips, in order (gpiochip0, gpiochip1...). */
   readonly chips: GpioChip[] = [];
+  /** Descriptors by legacy GPIO number. */
   readonly descs = new Map<number, GpioDesc>();
 
+  /** Create a Gpiolib. */
   constructor(readonly kernel: Kernel) {}
 
   /** gpiochip_add_data(): register a chip's lines. */
@@ -94,7 +111,7 @@ export class Gpiolib {
 }
 
 /** Service key of gpiolib. */
-export const GpiolibKey = serviceKey<Gpiolib>("gpiolib");
+export const GpiolibKey: ServiceKey<Gpiolib> = serviceKey<Gpiolib>("gpiolib");
 
 function lib(): Gpiolib {
   return kernel().bus.get(GpiolibKey);

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { readl, writel } from "../../core/api.ts";
+import { readl, writel } from "../../linux/api.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { ArmArch, ChainedHandler } from "../arm/mod.ts";
 import type { ArmctrlLinux } from "../bcm2835_intc/mod.ts";
@@ -73,7 +73,9 @@ export const BCM2835_NUM_IRQS = 3;
 
 // include/linux/pinctrl/pinconf-generic.h (the params bcm2835_pinconf_set accepts)
 export const PIN_CONFIG_BIAS_DISABLE = 1;
+/** pinconf: pull the line down. */
 export const PIN_CONFIG_BIAS_PULL_DOWN = 3;
+/** pinconf: pull the line up. */
 export const PIN_CONFIG_BIAS_PULL_UP = 5;
 export const PIN_CONFIG_OUTPUT = 20;
 

@@ -72,6 +72,17 @@ export function bcm2835_gpio(_options: Partial<Options> = {}): Plugin {
         svc.device = dev;
         const banks = [0, 1, 2].map((g) => bankGpuIrq(dev, g));
         svc.pinctrl = bcm2835_pinctrl_probe(k, arm, dev.options.base, gpiolib, armctrl, banks);
+        // role_irq(): a device wired to pad gpio<n> is served by gpio_to_irq(n),
+        // mapped on first use (the chip's base is 0)
+        for (const [name, pin] of dev.pins) {
+          const m = /^gpio(\d+)$/.exec(name);
+          if (!m) continue;
+          const n = Number(m[1]);
+          arm.gi.lazyInputIrq.set(pin, () => {
+            const d = gpiolib.toDesc(n);
+            return d ? d.chip.to_irq(d.offset) : -1;
+          });
+        }
       });
     },
   };

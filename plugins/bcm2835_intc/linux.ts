@@ -10,7 +10,7 @@
  * @module
  */
 
-import { readl, writel } from "../../core/api.ts";
+import { readl, writel } from "../../linux/api.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { ArmArch, ChainedHandler } from "../arm/mod.ts";
 import { type Bcm2836Linux, LOCAL_IRQ_GPU_FAST, mapLocalIrq } from "../bcm2836/mod.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { readl, writel } from "../../core/api.ts";
+import { readl, writel } from "../../linux/api.ts";
 import { withCost } from "../../core/body.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";

@@ -10,7 +10,7 @@ import type { SleepToken } from "../../core/body.ts";
 import { canSetAffinity, setAffinity } from "./affinity.ts";
 import { GenIrqKey } from "./genirq.ts";
 import type { IrqHandler } from "./desc.ts";
-import { EINVAL, IRQ_PER_CPU_DEVID, type irqreturn_t } from "./constants.ts";
+import { EINVAL, ENXIO, IRQ_PER_CPU_DEVID, type irqreturn_t } from "./constants.ts";
 
 function gi() {
   return kernel().bus.get(GenIrqKey);
@@ -108,4 +108,29 @@ export function irq_set_affinity(irq: number, cpus: readonly number[]): number {
 /** irq_can_set_affinity(irq): true when the IRQ's chip can move it and it may be balanced. */
 export function irq_can_set_affinity(irq: number): boolean {
   return canSetAffinity(gi().irq_to_desc(irq));
+}
+
+/**
+ * role_irq(role, num): the Linux IRQ of the device the machine file binds to
+ * `role` ("keyboard", "button", "nic"...), or -ENXIO (-6) when no device is
+ * bound or it has no interrupt `num`. irqlab's stand-in for
+ * platform_get_irq(pdev, num) (drivers/base/platform.c), so that one module
+ * finds its device's interrupt on any machine instead of hard-coding IRQ 1:
+ * the `num`-th wired output pin of the device (the i8042's irq1 is 0, its
+ * irq12 is 1); a GPIO line is mapped on first use as gpio_to_irq() does; a
+ * device behind a bus host with no line of its own (the Pi's USB keyboard)
+ * gets its host's interrupt (the dwc_otg one, shared, 8,000 a second).
+ *
+ * @example
+ * ```ts
+ * const irq = role_irq("keyboard"); // 1 on pc.yaml, the dwc_otg IRQ on a Pi
+ * if (irq < 0) return irq;
+ * return request_irq(irq, handler, IRQF_SHARED, "my_keyboard_handler", dev);
+ * ```
+ */
+export function role_irq(role: string, num = 0): number {
+  const k = kernel();
+  const dev = k.roleDevice(role);
+  if (!dev) return -ENXIO;
+  return gi().irqsOfDevice(dev)[num] ?? -ENXIO;
 }

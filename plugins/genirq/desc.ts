@@ -22,14 +22,23 @@ import type { FlowHandler } from "./flow.ts";
 export interface IrqChip {
   /** Shown in /proc/interrupts (`XT-PIC`, `IO-APIC`, `ARMCTRL-level`). */
   readonly name: string;
+  /** Start up the interrupt (default: unmask); returns 0 or a negative errno. */
   irq_startup?(d: IrqData): number;
+  /** Shut down the interrupt (default: mask). */
   irq_shutdown?(d: IrqData): void;
+  /** Enable the interrupt (default: unmask). */
   irq_enable?(d: IrqData): void;
+  /** Disable the interrupt (without it, disable_irq is lazy). */
   irq_disable?(d: IrqData): void;
+  /** Acknowledge the start of a new interrupt. */
   irq_ack?(d: IrqData): void;
+  /** Mask the interrupt source. */
   irq_mask?(d: IrqData): void;
+  /** Acknowledge and mask in one operation. */
   irq_mask_ack?(d: IrqData): void;
+  /** Unmask the interrupt source. */
   irq_unmask?(d: IrqData): void;
+  /** End of interrupt (fasteoi flows). */
   irq_eoi?(d: IrqData): void;
   /** Returns 0 or a negative errno. */
   irq_set_affinity?(d: IrqData, mask: number[], force: boolean): number;
@@ -37,7 +46,9 @@ export interface IrqChip {
   irq_retrigger?(d: IrqData): number;
   /** Program the trigger type; returns 0 or a negative errno. */
   irq_set_type?(d: IrqData, type: number): number;
+  /** Called from request_irq(): claim what the line needs; 0 or a negative errno. */
   irq_request_resources?(d: IrqData): number;
+  /** Called from free_irq(): release them. */
   irq_release_resources?(d: IrqData): void;
   /** Custom /proc/interrupts chip column. */
   irq_print_chip?(d: IrqData): string;
@@ -61,7 +72,9 @@ export const no_irq_chip: IrqChip = {
 
 /** An irq domain: hwirq -> Linux IRQ number. */
 export class IrqDomain {
+  /** hwirq -> Linux IRQ. */
   readonly map = new Map<number, number>();
+  /** Create a IrqDomain. */
   constructor(readonly name: string, readonly chip: IrqChip) {}
   /** irq_find_mapping() */
   findMapping(hwirq: number): number {
@@ -73,7 +86,9 @@ export class IrqDomain {
 export class IrqData {
   /** IRQD_* bits (irq_common_data.state_use_accessors). */
   state = IRQD_IRQ_DISABLED | IRQD_IRQ_MASKED;
+  /** The irq_chip of the interrupt. */
   chip: IrqChip = no_irq_chip;
+  /** The domain that maps it, if any. */
   domain: IrqDomain | undefined;
   /** Controller private data. */
   chip_data: unknown;
@@ -81,6 +96,7 @@ export class IrqData {
   affinity: number[] = [];
   /** Effective affinity (CPU ids). */
   effective_affinity: number[] = [];
+  /** Create a IrqData. */
   constructor(readonly irq: number, public hwirq: number, readonly desc: IrqDesc) {}
 
   /** irqd_is_level_type() */
@@ -112,6 +128,7 @@ export type IrqHandler = (irq: number, dev_id: unknown) =>
 
 /** struct irqaction. */
 export class IrqAction {
+  /** Next action on a shared line. */
   next: IrqAction | null = null;
   /** IRQTF_* bits. */
   thread_flags = 0;
@@ -127,6 +144,7 @@ export class IrqAction {
   /** Set by free_irq: the thread exits after its current run. */
   stopping = false;
 
+  /** Create a IrqAction. */
   constructor(
     readonly irq: number,
     public handler: IrqHandler,
@@ -139,8 +157,11 @@ export class IrqAction {
 
 /** struct irq_desc. */
 export class IrqDesc {
+  /** Chip-facing data of the descriptor. */
   readonly irq_data: IrqData;
+  /** The flow handler (handle_level_irq, handle_edge_irq...). */
   handle_irq: FlowHandler;
+  /** First action, or null when nothing is requested. */
   action: IrqAction | null = null;
   /** IRQ_* settings (status_use_accessors). */
   status = 0;
@@ -152,15 +173,21 @@ export class IrqDesc {
   depth = 1;
   /** Per-CPU delivery counts (kstat_irqs). */
   readonly kstat_irqs: Uint32Array;
+  /** Interrupts handled, all CPUs (desc->tot_count). */
   tot_count = 0;
+  /** Interrupts counted towards spurious detection. */
   irq_count = 0;
+  /** Of those, unhandled ones (IRQ_NONE from every action). */
   irqs_unhandled = 0;
   /** jiffies of the last unhandled interrupt. */
   last_unhandled = 0;
   /** desc->threads_oneshot: oneshot bits of the woken threads (unsigned long, see IrqAction.thread_mask). */
   oneshotMask = 0n;
+  /** IRQ threads currently running a handler (synchronize_irq waits for 0). */
   threads_active = 0;
+  /** Handled count of threaded handlers (SPURIOUS_DEFERRED accounting). */
   threads_handled = 0;
+  /** threads_handled as last seen by note_interrupt(). */
   threads_handled_last = 0;
   /** Flow name printed as `-%-8s` (x86: "edge", "fasteoi"); undefined for most. */
   name: string | undefined;
@@ -171,6 +198,7 @@ export class IrqDesc {
   /** spurious file: set when the desc was ever requested. */
   procCreated = false;
 
+  /** Create a IrqDesc. */
   constructor(readonly irq: number, nrCpus: number, flow: FlowHandler) {
     this.irq_data = new IrqData(irq, irq, this);
     this.kstat_irqs = new Uint32Array(nrCpus);

@@ -242,6 +242,7 @@ const START = 0, ACTION = 1, ACTION_EXIT = 2, END = 3;
 /** Runs one flow handler invocation on a CPU (pooled; see GenIrq.flowBody). */
 export class FlowRun implements Body {
   readonly label = "flow";
+  /** The descriptor being handled. */
   desc!: IrqDesc;
   #phase = START;
   #action: IrqAction | null = null;
@@ -249,6 +250,7 @@ export class FlowRun implements Body {
   #res = 0;
   #generator = false;
 
+  /** Create a FlowRun. */
   constructor(readonly gi: GenIrq, readonly cpu: Cpu) {}
 
   /**
@@ -278,6 +280,7 @@ export class FlowRun implements Body {
     return this;
   }
 
+  /** Run the flow: begin, each action, end; see Body.step. */
   step(cpu: Cpu): number {
     const desc = this.desc, gi = this.gi, flow = desc.handle_irq;
     for (;;) {

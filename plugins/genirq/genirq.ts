@@ -9,13 +9,13 @@
 
 import { setupAffinity } from "./affinity.ts";
 import { type Body, BUSY, CALL, sleepToken } from "../../core/body.ts";
-import { noteSleep } from "../../core/api.ts";
-import { setTaskStack } from "../../core/dump_stack.ts";
-import { serviceKey } from "../../core/bus.ts";
+import { noteSleep } from "../../linux/api.ts";
+import { setTaskStack } from "../../linux/dump_stack.ts";
+import { type ServiceKey, serviceKey } from "../../core/bus.ts";
 import { type Cpu, SOFTIRQ_DISABLE_OFFSET } from "../../core/cpu.ts";
 import { type Costs, type Kernel, kernelOrUndefined } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
-import { defineTraceEvent, type TraceBuffer } from "../../core/trace.ts";
+import { defineTraceEvent, type TraceBuffer, type TraceEventType } from "../../core/trace.ts";
 import { callToken } from "../../core/body.ts";
 import { SoftirqKey } from "../softirq/mod.ts";
 import {
@@ -95,13 +95,17 @@ import { type FlowHandler, FlowRun, handle_bad_irq, mask_irq, unmask_irq } from 
 import { hashedPointer, note_interrupt } from "./spurious.ts";
 
 /** irq:irq_handler_entry — `irq=%d name=%s`. */
-export const irq_handler_entry = defineTraceEvent<{ irq: number; name: string }>(
+export const irq_handler_entry: TraceEventType<{ irq: number; name: string }> = defineTraceEvent<
+  { irq: number; name: string }
+>(
   "irq",
   "irq_handler_entry",
   (a) => `irq=${a.irq} name=${a.name}`,
 );
 /** irq:irq_handler_exit — `irq=%d ret=%s`. */
-export const irq_handler_exit = defineTraceEvent<{ irq: number; ret: number }>(
+export const irq_handler_exit: TraceEventType<{ irq: number; ret: number }> = defineTraceEvent<
+  { irq: number; ret: number }
+>(
   "irq",
   "irq_handler_exit",
   (a) => `irq=${a.irq} ret=${a.ret ? "handled" : "unhandled"}`,
@@ -133,7 +137,7 @@ function symbolName(f: unknown): string {
 }
 
 /** Service key of the generic IRQ layer. */
-export const GenIrqKey = serviceKey<GenIrq>("genirq");
+export const GenIrqKey: ServiceKey<GenIrq> = serviceKey<GenIrq>("genirq");
 
 /** Options of the generic IRQ layer. */
 export interface GenIrqOptions {
@@ -143,9 +147,11 @@ export interface GenIrqOptions {
 
 /** The generic IRQ layer. */
 export class GenIrq {
+  /** irq_desc by Linux IRQ number (sparse). */
   readonly descs: (IrqDesc | undefined)[] = [];
   /** nr_irqs: decides the width of /proc/interrupts' first column. */
   nr_irqs = 16;
+  /** Registered irq domains. */
   readonly domains: IrqDomain[] = [];
   /** `noirqdebug` on the command line. */
   readonly noirqdebug: boolean;
@@ -162,6 +168,17 @@ export class GenIrq {
    * interrupt resources, as ACPI or the device tree give them to drivers).
    */
   readonly inputIrq = new Map<unknown, number>();
+  /**
+   * Controller inputs whose Linux IRQ is mapped on first use (a GPIO line:
+   * gpiochip_to_irq() creates the mapping), for role_irq().
+   */
+  readonly lazyInputIrq = new Map<unknown, () => number>();
+  /**
+   * Devices without an interrupt line of their own, behind a bus host whose
+   * interrupt serves them (a USB keyboard behind the HCD): the host's IRQ,
+   * for role_irq().
+   */
+  readonly busDeviceIrq = new Map<unknown, () => number>();
   #pools: FlowRun[][] = [];
   #depth: number[] = [];
   /** WARN_ONCE / WARN_ON_ONCE sites that already fired (their static __warned flags). */
@@ -169,6 +186,7 @@ export class GenIrq {
   /** print_irq_desc()'s DEFINE_RATELIMIT_STATE(ratelimit, 5 * HZ, 5). */
   #printDescRl = { begin: -1, printed: 0, missed: 0 };
 
+  /** Create a GenIrq. */
   constructor(readonly kernel: Kernel, readonly options: GenIrqOptions = { initFlags: 0 }) {
     this.noirqdebug = kernel.config.cmdline.includes("noirqdebug");
     this.defaultAffinity = kernel.cpus.map((c) => c.id);
@@ -193,12 +211,15 @@ export class GenIrq {
     return cond;
   }
 
+  /** The kernel's trace buffer. */
   get trace(): TraceBuffer {
     return this.kernel.trace;
   }
+  /** The machine's cost model. */
   get costs(): Costs {
     return this.kernel.costs;
   }
+  /** Modelled kernel version (`6.1`, `6.6`). */
   get kernelVersion(): string {
     return this.kernel.config.version;
   }
@@ -307,6 +328,37 @@ export class GenIrq {
       if (irq !== undefined) return irq;
     }
     return -1;
+  }
+
+  /**
+   * The Linux IRQs that serve a device, in the order of its output pins (a
+   * platform device's interrupt resources, as platform_get_irq() indexes
+   * them): each wired pin's IRQ, mapped on first use for a GPIO line; for a
+   * device with no line of its own, its bus host's IRQ.
+   */
+  irqsOfDevice(dev: { pins: ReadonlyMap<string, unknown> }): number[] {
+    const out: number[] = [];
+    for (const pin of dev.pins.values()) {
+      const targets = (pin as { targets?: readonly unknown[] }).targets;
+      if (!targets) continue; // an input pin
+      let irq = this.irqOfOutput({ targets });
+      if (irq < 0) {
+        for (const t of targets) {
+          const lazy = this.lazyInputIrq.get(t);
+          if (lazy) {
+            irq = lazy();
+            break;
+          }
+        }
+      }
+      if (irq >= 0) out.push(irq);
+    }
+    if (!out.length) {
+      const bus = this.busDeviceIrq.get(dev);
+      const irq = bus ? bus() : -1;
+      if (irq >= 0) out.push(irq);
+    }
+    return out;
   }
 
   // ---- dispatch ----

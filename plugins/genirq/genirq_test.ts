@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mdelay, msleep } from "../../core/api.ts";
+import { mdelay, msleep } from "../../linux/api.ts";
 import type { IoHandler } from "../../core/io.ts";
 import type { Task } from "../../core/sched.ts";
 import { LegacyPic } from "../i8259/linux.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { inb, outb, udelay } from "../../core/api.ts";
+import { inb, outb, udelay } from "../../linux/api.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { OutputPin } from "../../core/line.ts";
 import { IRQF_NO_THREAD } from "../genirq/constants.ts";

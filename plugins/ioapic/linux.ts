@@ -15,7 +15,7 @@
  * @module
  */
 
-import { readl, writel } from "../../core/api.ts";
+import { readl, writel } from "../../linux/api.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import {
   IRQ_LEVEL,

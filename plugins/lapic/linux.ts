@@ -12,7 +12,7 @@
  * @module
  */
 
-import { readl, writel } from "../../core/api.ts";
+import { readl, writel } from "../../linux/api.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import { type Kernel, kernel } from "../../core/kernel.ts";
 import { Timer } from "../../core/scheduler.ts";

@@ -24,7 +24,7 @@
 
 import { connect, type InputPin } from "../../core/line.ts";
 import type { Plugin } from "../../core/plugin.ts";
-import { outb_p } from "../../core/api.ts";
+import { outb_p } from "../../linux/api.ts";
 import { GenIrqKey } from "../genirq/genirq.ts";
 import { NMI_DONE, NMI_HANDLED, NMI_LOCAL, X86Key } from "../x86/mod.ts";
 import { APIC_DEFAULT_PHYS_BASE } from "./apic.ts";

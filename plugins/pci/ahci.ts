@@ -13,7 +13,7 @@
  */
 
 import { z } from "zod";
-import { readl, writel } from "../../core/api.ts";
+import { readl, writel } from "../../linux/api.ts";
 import { withCost } from "../../core/body.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { DeviceKind, StimulusKind } from "../../core/plugin.ts";

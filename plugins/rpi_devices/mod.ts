@@ -24,7 +24,14 @@ import { GenIrqKey } from "../genirq/mod.ts";
 import { NET_RX_SOFTIRQ, SoftirqKey } from "../softirq/mod.ts";
 import { buttonKind } from "./button/mod.ts";
 import { ledKind } from "./led/mod.ts";
-import { DwcOtg, dwcOtgKind, Smsc95xx, smsc95xxKind, usbKbdKind } from "./dwc_otg/mod.ts";
+import {
+  DwcOtg,
+  dwcOtgKind,
+  Smsc95xx,
+  smsc95xxKind,
+  usbKbdKind,
+  UsbKeyboard,
+} from "./dwc_otg/mod.ts";
 import { dwc_otg_probe } from "./dwc_otg/linux.ts";
 import { Pl011, pl011Kind } from "./pl011/mod.ts";
 import { pl011_startup } from "./pl011/linux.ts";
@@ -98,6 +105,13 @@ function probe(k: Kernel): void {
       const irq = irqOf(k, d.irq);
       if (irq > 0) dwc_otg_probe(k, d, irq);
     }
+  }
+  // role_irq(): a USB device has no interrupt line; its host's serves it
+  const gi = k.bus.get(GenIrqKey);
+  for (const d of k.devices.values()) {
+    if (!(d instanceof UsbKeyboard || d instanceof Smsc95xx)) continue;
+    const host = k.devices.get(d.options.host);
+    if (host instanceof DwcOtg) gi.busDeviceIrq.set(d, () => irqOf(k, host.irq));
   }
   const softirq = k.bus.tryGet(SoftirqKey);
   const nics = [...k.devices.values()].filter((d) => d instanceof Smsc95xx) as Smsc95xx[];

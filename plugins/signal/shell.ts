@@ -53,7 +53,9 @@ export interface ShellJob {
 
 /** Result of each run, in order (for tests and expectations). */
 export interface JobResult {
+  /** The program file. */
   file: string;
+  /** Its pid. */
   pid: number;
   /** Wait status. */
   status: number;

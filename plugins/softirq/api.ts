@@ -23,7 +23,7 @@
  */
 
 import { BUSY, type BusyToken, type CallToken } from "../../core/body.ts";
-import { noteCall } from "../../core/api.ts";
+import { noteCall } from "../../linux/api.ts";
 import { kernel } from "../../core/kernel.ts";
 import { type SoftirqActionFn, SoftirqKey } from "./softirq.ts";
 
@@ -101,6 +101,7 @@ export function _local_bh_enable(): void {
 
 /** A spinlock: on the simulated machines a CPU never contends, so only BH state matters. */
 export interface spinlock_t {
+  /** Vector name shown in /proc/softirqs. */
   readonly name?: string;
 }
 

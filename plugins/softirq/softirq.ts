@@ -30,11 +30,11 @@ import {
   type SleepToken,
   sleepToken,
 } from "../../core/body.ts";
-import { serviceKey } from "../../core/bus.ts";
+import { type ServiceKey, serviceKey } from "../../core/bus.ts";
 import { type Cpu, HARDIRQ_MASK, SOFTIRQ_DISABLE_OFFSET, SOFTIRQ_OFFSET } from "../../core/cpu.ts";
 import type { Kernel, SoftirqHooks } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
-import { defineTraceEvent } from "../../core/trace.ts";
+import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
 
 // ---- vectors (include/linux/interrupt.h) ----
 /** High-priority tasklets. */
@@ -87,6 +87,7 @@ export const MAX_SOFTIRQ_TIME_MS = 2;
  * back as its argument, as `void (*action)(struct softirq_action *)` does.
  */
 export interface softirq_action {
+  /** The vector's action (open_softirq). */
   action: SoftirqActionFn;
 }
 
@@ -101,25 +102,26 @@ export type SoftirqActionFn = (h: softirq_action) => void | BodyGenerator<unknow
 // ---- tracepoints (include/trace/events/irq.h) ----
 /** Arguments of the softirq tracepoints. */
 export interface SoftirqTraceArgs {
+  /** Vector number. */
   vec: number;
   /** show_softirq_name(vec), resolved when recorded. */
   name: string;
 }
 const softirqFormat = (a: SoftirqTraceArgs) => `vec=${a.vec} [action=${a.name}]`;
 /** irq:softirq_raise */
-export const softirq_raise = defineTraceEvent<SoftirqTraceArgs>(
+export const softirq_raise: TraceEventType<SoftirqTraceArgs> = defineTraceEvent<SoftirqTraceArgs>(
   "irq",
   "softirq_raise",
   softirqFormat,
 );
 /** irq:softirq_entry */
-export const softirq_entry = defineTraceEvent<SoftirqTraceArgs>(
+export const softirq_entry: TraceEventType<SoftirqTraceArgs> = defineTraceEvent<SoftirqTraceArgs>(
   "irq",
   "softirq_entry",
   softirqFormat,
 );
 /** irq:softirq_exit */
-export const softirq_exit = defineTraceEvent<SoftirqTraceArgs>(
+export const softirq_exit: TraceEventType<SoftirqTraceArgs> = defineTraceEvent<SoftirqTraceArgs>(
   "irq",
   "softirq_exit",
   softirqFormat,
@@ -135,10 +137,11 @@ function popcount(x: number): number {
 }
 
 /** Service key of the softirq layer. */
-export const SoftirqKey = serviceKey<Softirq>("softirq");
+export const SoftirqKey: ServiceKey<Softirq> = serviceKey<Softirq>("softirq");
 
 /** Raised for a misuse of the vector table by module code (a configuration fault). */
 export class SoftirqVectorError extends Error {
+  /** Error name. */
   override name = "SoftirqVectorError";
 }
 
@@ -163,6 +166,7 @@ export class Softirq implements SoftirqHooks {
   #warnedNoAction = new Set<number>();
   #warnedBhHardirq = false;
 
+  /** Create a Softirq. */
   constructor(readonly kernel: Kernel) {
     const n = kernel.cpus.length;
     this.pendingMask = new Array(n).fill(0);
@@ -487,8 +491,10 @@ export class BhEnableRun implements Body {
   #phase = BH_START;
   #flags = false;
   #retval = 0;
+  /** Create a BhEnableRun. */
   constructor(readonly s: Softirq) {}
 
+  /** See Body.step. */
   step(cpu: Cpu): number {
     const s = this.s;
     if (this.#phase === BH_START) {
@@ -536,6 +542,7 @@ export class DoSoftirq implements Body {
   #vec = 0;
   #prevCount = 0;
 
+  /** Create a DoSoftirq. */
   constructor(readonly s: Softirq) {}
 
   /** Prepare a fresh run. */
@@ -545,6 +552,7 @@ export class DoSoftirq implements Body {
     return this;
   }
 
+  /** See Body.step. */
   step(cpu: Cpu): number {
     const s = this.s, k = s.kernel;
     for (;;) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { current, in_hardirq, in_serving_softirq, mdelay, preempt_count } from "../../core/api.ts";
+import { current, in_hardirq, in_serving_softirq, mdelay, preempt_count } from "../../linux/api.ts";
 import { CallBody } from "../../core/body.ts";
 import type { KernelConfig } from "../../core/kernel.ts";
 import { SoftirqHooksKey } from "../../core/kernel.ts";

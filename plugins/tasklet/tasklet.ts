@@ -30,7 +30,7 @@
  * @module
  */
 
-import { noteCall, noteSleep } from "../../core/api.ts";
+import { noteCall, noteSleep } from "../../linux/api.ts";
 import {
   type Body,
   type BodyGenerator,
@@ -42,11 +42,11 @@ import {
   GeneratorBody,
   sleepToken,
 } from "../../core/body.ts";
-import { serviceKey } from "../../core/bus.ts";
+import { type ServiceKey, serviceKey } from "../../core/bus.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { Task } from "../../core/sched.ts";
-import { defineTraceEvent } from "../../core/trace.ts";
+import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
 import type { Softirq } from "../softirq/mod.ts";
 
 // ---- include/linux/interrupt.h ----
@@ -93,7 +93,9 @@ export class tasklet_struct {
   count = 0;
   /** True for tasklet_setup()/DECLARE_TASKLET tasklets (callback gets the tasklet). */
   use_callback = false;
+  /** Old-style function, called with `data` (tasklet_init). */
   func: TaskletFunc | null = null;
+  /** New-style callback, called with the tasklet (tasklet_setup). */
   callback: TaskletCallback | null = null;
   /** Argument of an old-style `func`. */
   data: unknown = 0;
@@ -108,6 +110,7 @@ export class tasklet_struct {
 
 /** Raised for a misuse a C compiler or container_of would not survive (a configuration fault). */
 export class TaskletError extends Error {
+  /** Error name. */
   override name = "TaskletError";
 }
 
@@ -182,19 +185,21 @@ export function DECLARE_TASKLET_OLD(name: string, func: TaskletFunc): tasklet_st
 // ---- tracepoints (include/trace/events/irq.h, v6.4+; absent in 6.1) ----
 /** Arguments of the tasklet tracepoints, resolved for %ps when recorded. */
 export interface TaskletTraceArgs {
+  /** The tasklet, as `%p` prints it. */
   tasklet: string;
+  /** Old-style function, called with `data` (tasklet_init). */
   func: string;
 }
 const taskletFormat = (a: TaskletTraceArgs) => `tasklet=${a.tasklet} function=${a.func}`;
 /** irq:tasklet_entry (6.6 only: added in v6.4, not in 6.1.0). */
-export const tasklet_entry = defineTraceEvent<TaskletTraceArgs>(
+export const tasklet_entry: TraceEventType<TaskletTraceArgs> = defineTraceEvent<TaskletTraceArgs>(
   "irq",
   "tasklet_entry",
   taskletFormat,
   { versions: ["6.6"] },
 );
 /** irq:tasklet_exit (6.6 only). */
-export const tasklet_exit = defineTraceEvent<TaskletTraceArgs>(
+export const tasklet_exit: TraceEventType<TaskletTraceArgs> = defineTraceEvent<TaskletTraceArgs>(
   "irq",
   "tasklet_exit",
   taskletFormat,
@@ -202,11 +207,13 @@ export const tasklet_exit = defineTraceEvent<TaskletTraceArgs>(
 );
 
 /** Service key of the tasklet layer. */
-export const TaskletKey = serviceKey<Tasklets>("tasklet");
+export const TaskletKey: ServiceKey<Tasklets> = serviceKey<Tasklets>("tasklet");
 
 /** `struct tasklet_head`: a FIFO list (head and tail). */
 export interface tasklet_head {
+  /** First tasklet of the list. */
   head: tasklet_struct | null;
+  /** Last tasklet of the list. */
   tail: tasklet_struct | null;
 }
 
@@ -227,6 +234,7 @@ export class Tasklets {
   #ptrs = new WeakMap<tasklet_struct, string>();
   #nextPtr = 0;
 
+  /** Create a Tasklets. */
   constructor(readonly kernel: Kernel, readonly softirq: Softirq) {
     this.tasklet_vec = kernel.cpus.map(() => ({ head: null, tail: null }));
     this.tasklet_hi_vec = kernel.cpus.map(() => ({ head: null, tail: null }));
@@ -250,6 +258,8 @@ export class Tasklets {
     const flags = cpu.irqsDisabled;
     cpu.irqsDisabled = true;
     append(heads[cpu.id], t);
+    // timeline: an arrow from tasklet_schedule to the run of this tasklet
+    if (this.kernel.trace.enabled) this.kernel.traceFlow("tasklet", this.#flowKey(t), "start", cpu);
     this.softirq.raise_softirq_irqoff(this.softirq.vectorOf(vec), cpu);
     cpu.irqsDisabled = flags;
     if (!flags && cpu.intrPending) cpu.poke();
@@ -416,6 +426,14 @@ export class Tasklets {
   // ---- the softirq actions ----
 
   /** %ps of a tasklet pointer: its DECLARE_TASKLET name, else a stable kernel address. */
+  /** The key pairing a tasklet's schedule and run in the timeline's flow arrows. */
+  #flowKey(t: tasklet_struct): number {
+    let key = this.#flowKeys.get(t);
+    if (key === undefined) this.#flowKeys.set(t, key = this.#flowKeys.size + 1);
+    return key;
+  }
+  #flowKeys = new Map<tasklet_struct, number>();
+
   #ptr(t: tasklet_struct): string {
     if (t.name) return t.name;
     let p = this.#ptrs.get(t);
@@ -447,6 +465,7 @@ export class Tasklets {
         if (t.count === 0) {
           if (this.tasklet_clear_sched(t)) {
             const fn = t.use_callback ? t.callback : t.func;
+            if (k.trace.enabled) k.traceFlow("tasklet", this.#flowKey(t), "end", cpu);
             const trace = k.trace.enabled && k.config.version !== "6.1";
             if (trace) {
               k.traceEvent(tasklet_entry, { tasklet: this.#ptr(t), func: fnName(fn) }, cpu);

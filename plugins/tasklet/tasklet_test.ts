@@ -14,7 +14,7 @@ import {
   irqs_disabled,
   mdelay,
   udelay,
-} from "../../core/api.ts";
+} from "../../linux/api.ts";
 import type { KernelConfig } from "../../core/kernel.ts";
 import { formatTraceLine } from "../../core/trace.ts";
 import { FakeBench } from "../genirq/_fake.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { noteCall } from "../../core/api.ts";
+import { noteCall } from "../../linux/api.ts";
 import { type Body, type CallToken, DONE } from "../../core/body.ts";
 import type { Cpu } from "../../core/cpu.ts";
 

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { msleep, noteSleep, udelay, usleep_range } from "../../core/api.ts";
+import { msleep, noteSleep, udelay, usleep_range } from "../../linux/api.ts";
 import { type BusyToken, type CallToken, type SleepToken, sleepToken } from "../../core/body.ts";
 import { SpinWait, waitToken } from "./_wait.ts";
 import { type Kernel, kernel } from "../../core/kernel.ts";

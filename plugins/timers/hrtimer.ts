@@ -35,7 +35,7 @@ import {
   DONE,
   GeneratorBody,
 } from "../../core/body.ts";
-import { serviceKey } from "../../core/bus.ts";
+import { type ServiceKey, serviceKey } from "../../core/bus.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import { HRTIMER_SOFTIRQ, type Softirq } from "../softirq/mod.ts";
@@ -156,18 +156,23 @@ export class hrtimer {
   /** The callback (set by hrtimer_init's caller or hrtimer_setup). */
   function: HrtimerFn | undefined = undefined;
   /** HRTIMER_STATE_* */
-  state = HRTIMER_STATE_INACTIVE;
+  state: number = HRTIMER_STATE_INACTIVE;
   /** Set by hrtimer_init from the clock and mode. */
   is_rel = false;
+  /** Expires in softirq context (HRTIMER_MODE_SOFT). */
   is_soft = false;
+  /** Expires in hardirq context. */
   is_hard = false;
   /** The object this timer is embedded in (for container_of-style access). */
   owner: unknown;
   /** Clock id, CPU and base index: internal. */
-  _clockid = CLOCK_MONOTONIC;
+  _clockid: number = CLOCK_MONOTONIC;
+  /** CPU of the base it is queued on. */
   _cpu = 0;
+  /** Index of its clock base. */
   _base = 0;
 
+  /** Create a hrtimer. */
   constructor(owner?: unknown) {
     this.owner = owner;
   }
@@ -177,7 +182,9 @@ export class hrtimer {
 export class HrtimerClockBase {
   /** Enqueued timers by node.expires (equal expiries in start order). */
   readonly active: hrtimer[] = [];
+  /** The timer whose callback runs now, if any. */
   running: hrtimer | undefined = undefined;
+  /** Create a HrtimerClockBase. */
   constructor(readonly cpu: number, readonly index: number) {}
 }
 
@@ -195,13 +202,19 @@ export interface OneShotClockEvent {
 
 /** `struct hrtimer_cpu_base`. */
 export class HrtimerCpuBase {
+  /** The clock bases of the CPU (hard and soft). */
   readonly clockBase: HrtimerClockBase[];
   /** hres_active, with the device programmed in high-resolution mode. */
   device: OneShotClockEvent | undefined = undefined;
+  /** Next hard expiry (KTIME_MAX: none). */
   expiresNext: ktime_t = KTIME_MAX;
+  /** Next soft expiry. */
   softirqExpiresNext: ktime_t = KTIME_MAX;
+  /** HRTIMER_SOFTIRQ is raised and not yet run. */
   softirqActivated = false;
+  /** hrtimer_interrupt() is running. */
   inHrtirq = false;
+  /** Create a HrtimerCpuBase. */
   constructor(readonly cpu: number) {
     this.clockBase = Array.from(
       { length: HRTIMER_MAX_CLOCK_BASES },
@@ -211,7 +224,7 @@ export class HrtimerCpuBase {
 }
 
 /** Service key of the hrtimer layer. */
-export const HrtimersKey = serviceKey<Hrtimers>("hrtimers");
+export const HrtimersKey: ServiceKey<Hrtimers> = serviceKey<Hrtimers>("hrtimers");
 
 const ACTIVE_HARD = 0x0f, ACTIVE_SOFT = 0xf0;
 /** Runs of due timers in one pass of one base after which the pass is a livelock. */
@@ -219,9 +232,11 @@ export const HRTIMER_LIVELOCK_RUNS = 10_000;
 
 /** The hrtimer layer of one machine. */
 export class Hrtimers {
+  /** Per-CPU hrtimer bases. */
   readonly cpuBases: HrtimerCpuBase[];
   #warned = new Set<string>();
 
+  /** Create a Hrtimers. */
   constructor(readonly kernel: Kernel, readonly softirq: Softirq) {
     this.cpuBases = kernel.cpus.map((c) => new HrtimerCpuBase(c.id));
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { in_hardirq, in_serving_softirq, irqs_disabled, mdelay, udelay } from "../../core/api.ts";
+import { in_hardirq, in_serving_softirq, irqs_disabled, mdelay, udelay } from "../../linux/api.ts";
 import { formatTraceLine } from "../../core/trace.ts";
 import { HRTIMER_SOFTIRQ } from "../softirq/mod.ts";
 import { oneShot, TimerBench } from "./_testing.ts";

@@ -61,19 +61,33 @@ function fmuls(b: bigint, n: bigint, d: bigint): bigint {
 
 /** The constants timeconst.bc writes to timeconst.h for one HZ. */
 export interface TimeConst {
+  /** timeconst.h's HZ_TO_MSEC_MUL32 for this HZ. */
   HZ_TO_MSEC_MUL32: bigint;
+  /** timeconst.h's HZ_TO_MSEC_SHR32 for this HZ. */
   HZ_TO_MSEC_SHR32: bigint;
+  /** timeconst.h's MSEC_TO_HZ_MUL32 for this HZ. */
   MSEC_TO_HZ_MUL32: bigint;
+  /** timeconst.h's MSEC_TO_HZ_ADJ32 for this HZ. */
   MSEC_TO_HZ_ADJ32: bigint;
+  /** timeconst.h's MSEC_TO_HZ_SHR32 for this HZ. */
   MSEC_TO_HZ_SHR32: bigint;
+  /** timeconst.h's HZ_TO_MSEC_NUM for this HZ. */
   HZ_TO_MSEC_NUM: bigint;
+  /** timeconst.h's HZ_TO_MSEC_DEN for this HZ. */
   HZ_TO_MSEC_DEN: bigint;
+  /** timeconst.h's HZ_TO_USEC_MUL32 for this HZ. */
   HZ_TO_USEC_MUL32: bigint;
+  /** timeconst.h's HZ_TO_USEC_SHR32 for this HZ. */
   HZ_TO_USEC_SHR32: bigint;
+  /** timeconst.h's USEC_TO_HZ_MUL32 for this HZ. */
   USEC_TO_HZ_MUL32: bigint;
+  /** timeconst.h's USEC_TO_HZ_ADJ32 for this HZ. */
   USEC_TO_HZ_ADJ32: bigint;
+  /** timeconst.h's USEC_TO_HZ_SHR32 for this HZ. */
   USEC_TO_HZ_SHR32: bigint;
+  /** timeconst.h's HZ_TO_USEC_NUM for this HZ. */
   HZ_TO_USEC_NUM: bigint;
+  /** timeconst.h's HZ_TO_USEC_DEN for this HZ. */
   HZ_TO_USEC_DEN: bigint;
 }
 

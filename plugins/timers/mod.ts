@@ -39,7 +39,7 @@ export * from "./sleep.ts";
 export type TimersOptions = Record<string, never>;
 
 /** Default options. */
-export const timersDefaults = {} satisfies TimersOptions;
+export const timersDefaults: TimersOptions = {} satisfies TimersOptions;
 
 /** The timers plugin factory. */
 export function timers(_options: Partial<TimersOptions> = {}): Plugin {

@@ -32,6 +32,7 @@ export class TaskSleepTimers implements SleepTimers {
   readonly #wheel = new Map<Task, timer_list>();
   readonly #hr = new Map<Task, hrtimer>();
 
+  /** Create a TaskSleepTimers. */
   constructor(readonly kernel: Kernel, readonly timers: Timers, readonly hrtimers: Hrtimers) {}
 
   /** schedule_timeout() / schedule_hrtimeout_range(): arm the wake-up timer on `cpu`. */

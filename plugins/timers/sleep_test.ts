@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { msleep, schedule_timeout, usleep_range } from "../../core/api.ts";
-import { set_current_state, TASK_INTERRUPTIBLE, wake_up_process } from "../../core/kthread.ts";
+import { msleep, schedule_timeout, usleep_range } from "../../linux/api.ts";
+import { set_current_state, TASK_INTERRUPTIBLE, wake_up_process } from "../../linux/kthread.ts";
 import type { Task } from "../../core/sched.ts";
 import { TimerBench } from "./_testing.ts";
 import { oneShot } from "./_testing.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { defineTraceEvent } from "../../core/trace.ts";
+import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
 
 /** TIMER_* flag bits (include/linux/timer.h), needed by the formats. */
 export const TIMER_CPUMASK = 0x0003ffff;
@@ -47,11 +47,12 @@ export function decodeTimerFlags(flags: number): string {
 
 /** Arguments of timer_init / timer_expire_exit / timer_cancel. */
 export interface TimerClassArgs {
+  /** The timer, as `%p` prints it. */
   timer: string;
 }
 
 /** timer:timer_init */
-export const timer_init = defineTraceEvent<TimerClassArgs>(
+export const timer_init: TraceEventType<TimerClassArgs> = defineTraceEvent<TimerClassArgs>(
   "timer",
   "timer_init",
   (a) => `timer=${a.timer}`,
@@ -59,14 +60,19 @@ export const timer_init = defineTraceEvent<TimerClassArgs>(
 
 /** Arguments of timer_start. */
 export interface TimerStartArgs {
+  /** The timer, as `%p` prints it. */
   timer: string;
+  /** The callback's symbol. */
   function: string;
+  /** Expiry (jiffies for timer_list, ns for hrtimers). */
   expires: number;
+  /** Current time (jiffies or ns). */
   now: number;
+  /** TIMER_* flags. */
   flags: number;
 }
 /** timer:timer_start */
-export const timer_start = defineTraceEvent<TimerStartArgs>(
+export const timer_start: TraceEventType<TimerStartArgs> = defineTraceEvent<TimerStartArgs>(
   "timer",
   "timer_start",
   (a) =>
@@ -79,27 +85,33 @@ export const timer_start = defineTraceEvent<TimerStartArgs>(
 
 /** Arguments of timer_expire_entry. */
 export interface TimerExpireEntryArgs {
+  /** The timer, as `%p` prints it. */
   timer: string;
+  /** The callback's symbol. */
   function: string;
+  /** Current time (jiffies or ns). */
   now: number;
+  /** The base clock the wheel ran at. */
   baseclk: number;
 }
 /** timer:timer_expire_entry */
-export const timer_expire_entry = defineTraceEvent<TimerExpireEntryArgs>(
+export const timer_expire_entry: TraceEventType<TimerExpireEntryArgs> = defineTraceEvent<
+  TimerExpireEntryArgs
+>(
   "timer",
   "timer_expire_entry",
   (a) => `timer=${a.timer} function=${a.function} now=${a.now} baseclk=${a.baseclk}`,
 );
 
 /** timer:timer_expire_exit */
-export const timer_expire_exit = defineTraceEvent<TimerClassArgs>(
+export const timer_expire_exit: TraceEventType<TimerClassArgs> = defineTraceEvent<TimerClassArgs>(
   "timer",
   "timer_expire_exit",
   (a) => `timer=${a.timer}`,
 );
 
 /** timer:timer_cancel */
-export const timer_cancel = defineTraceEvent<TimerClassArgs>(
+export const timer_cancel: TraceEventType<TimerClassArgs> = defineTraceEvent<TimerClassArgs>(
   "timer",
   "timer_cancel",
   (a) => `timer=${a.timer}`,
@@ -109,12 +121,17 @@ export const timer_cancel = defineTraceEvent<TimerClassArgs>(
 
 /** Arguments of hrtimer_init. */
 export interface HrtimerInitArgs {
+  /** The hrtimer, as `%p` prints it. */
   hrtimer: string;
+  /** Clock name (CLOCK_MONOTONIC...). */
   clockid: string;
+  /** HRTIMER_MODE_* name. */
   mode: string;
 }
 /** timer:hrtimer_init */
-export const hrtimer_init_event = defineTraceEvent<HrtimerInitArgs>(
+export const hrtimer_init_event: TraceEventType<HrtimerInitArgs> = defineTraceEvent<
+  HrtimerInitArgs
+>(
   "timer",
   "hrtimer_init",
   (a) => `hrtimer=${a.hrtimer} clockid=${a.clockid} mode=${a.mode}`,
@@ -122,14 +139,21 @@ export const hrtimer_init_event = defineTraceEvent<HrtimerInitArgs>(
 
 /** Arguments of hrtimer_start. */
 export interface HrtimerStartArgs {
+  /** The hrtimer, as `%p` prints it. */
   hrtimer: string;
+  /** The callback's symbol. */
   function: string;
+  /** Expiry (jiffies for timer_list, ns for hrtimers). */
   expires: number;
+  /** Soft expiry, ns. */
   softexpires: number;
+  /** HRTIMER_MODE_* name. */
   mode: string;
 }
 /** timer:hrtimer_start */
-export const hrtimer_start_event = defineTraceEvent<HrtimerStartArgs>(
+export const hrtimer_start_event: TraceEventType<HrtimerStartArgs> = defineTraceEvent<
+  HrtimerStartArgs
+>(
   "timer",
   "hrtimer_start",
   (a) =>
@@ -138,12 +162,17 @@ export const hrtimer_start_event = defineTraceEvent<HrtimerStartArgs>(
 
 /** Arguments of hrtimer_expire_entry. */
 export interface HrtimerExpireEntryArgs {
+  /** The hrtimer, as `%p` prints it. */
   hrtimer: string;
+  /** The callback's symbol. */
   function: string;
+  /** Current time (jiffies or ns). */
   now: number;
 }
 /** timer:hrtimer_expire_entry */
-export const hrtimer_expire_entry = defineTraceEvent<HrtimerExpireEntryArgs>(
+export const hrtimer_expire_entry: TraceEventType<HrtimerExpireEntryArgs> = defineTraceEvent<
+  HrtimerExpireEntryArgs
+>(
   "timer",
   "hrtimer_expire_entry",
   (a) => `hrtimer=${a.hrtimer} function=${a.function} now=${a.now}`,
@@ -151,16 +180,21 @@ export const hrtimer_expire_entry = defineTraceEvent<HrtimerExpireEntryArgs>(
 
 /** Arguments of hrtimer_expire_exit / hrtimer_cancel. */
 export interface HrtimerClassArgs {
+  /** The hrtimer, as `%p` prints it. */
   hrtimer: string;
 }
 /** timer:hrtimer_expire_exit */
-export const hrtimer_expire_exit = defineTraceEvent<HrtimerClassArgs>(
+export const hrtimer_expire_exit: TraceEventType<HrtimerClassArgs> = defineTraceEvent<
+  HrtimerClassArgs
+>(
   "timer",
   "hrtimer_expire_exit",
   (a) => `hrtimer=${a.hrtimer}`,
 );
 /** timer:hrtimer_cancel */
-export const hrtimer_cancel_event = defineTraceEvent<HrtimerClassArgs>(
+export const hrtimer_cancel_event: TraceEventType<HrtimerClassArgs> = defineTraceEvent<
+  HrtimerClassArgs
+>(
   "timer",
   "hrtimer_cancel",
   (a) => `hrtimer=${a.hrtimer}`,

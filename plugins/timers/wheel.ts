@@ -26,7 +26,7 @@ import {
   type Costed,
   GeneratorBody,
 } from "../../core/body.ts";
-import { serviceKey } from "../../core/bus.ts";
+import { type ServiceKey, serviceKey } from "../../core/bus.ts";
 import { type Cpu, HARDIRQ_MASK } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import { type Softirq, TIMER_SOFTIRQ } from "../softirq/mod.ts";
@@ -164,6 +164,7 @@ export class timer_list {
   /** Bucket list while queued (entry.pprev != NULL): internal. */
   _bucket: timer_list[] | undefined = undefined;
 
+  /** Create a timer_list. */
   constructor(owner?: unknown) {
     this.owner = owner;
   }
@@ -187,7 +188,9 @@ export class TimerBase {
   clk: number;
   /** base->next_expiry */
   nextExpiry: number;
+  /** next_expiry must be recomputed. */
   nextExpiryRecalc = false;
+  /** Some timer is queued on this base. */
   timersPending = false;
   /** base->running_timer */
   runningTimer: timer_list | undefined = undefined;
@@ -196,6 +199,7 @@ export class TimerBase {
   /** base->vectors: each bucket's timers, the hlist head last. */
   readonly vectors: timer_list[][];
 
+  /** Create a TimerBase. */
   constructor(readonly cpu: number, readonly index: number, jiffies: number, depth: number) {
     // init_timer_cpu()
     this.clk = jiffies;
@@ -206,7 +210,7 @@ export class TimerBase {
 }
 
 /** The timer service of one machine: bases, the timer_list operations and the softirq. */
-export const TimersKey = serviceKey<Timers>("timers");
+export const TimersKey: ServiceKey<Timers> = serviceKey<Timers>("timers");
 
 const MOD_TIMER_PENDING_ONLY = 0x01;
 const MOD_TIMER_REDUCE = 0x02;
@@ -221,10 +225,12 @@ export class Timers {
   readonly bases: TimerBase[][];
   /** Called first in run_local_timers() (hrtimer_run_queues in low-resolution mode). */
   readonly tickHooks: TickHook[] = [];
+  /** LVL_DEPTH of the wheel for the machine's HZ. */
   readonly depth: number;
   #slot: WheelSlot = { idx: 0, lvl: 0, bucketExpiry: 0 };
   #warnedOnce = new Set<string>();
 
+  /** Create a Timers. */
   constructor(readonly kernel: Kernel, readonly softirq: Softirq) {
     this.depth = LVL_DEPTH(kernel.config.hz);
     this.bases = kernel.cpus.map((c) => [

@@ -11,7 +11,7 @@ import {
   preempt_count,
   smp_processor_id,
   udelay,
-} from "../../core/api.ts";
+} from "../../linux/api.ts";
 import { formatTraceLine } from "../../core/trace.ts";
 import { TIMER_SOFTIRQ } from "../softirq/mod.ts";
 import { TimerBench } from "./_testing.ts";

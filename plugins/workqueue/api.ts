@@ -191,6 +191,7 @@ export function current_work(): work_struct | null {
 
 /** WORK_BUSY_PENDING / WORK_BUSY_RUNNING: work_busy() bits. */
 export const WORK_BUSY_PENDING = 1 << 0;
+/** work_busy(): the item is running. */
 export const WORK_BUSY_RUNNING = 1 << 1;
 
 /** work_busy(work): WORK_BUSY_PENDING | WORK_BUSY_RUNNING (advisory). */

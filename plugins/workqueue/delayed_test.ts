@@ -12,7 +12,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { current, msleep, smp_processor_id } from "../../core/api.ts";
+import { current, msleep, smp_processor_id } from "../../linux/api.ts";
 import { msecs_to_jiffies } from "../timers/mod.ts";
 import { runTask, wqKernel } from "./_testing.ts";
 import {

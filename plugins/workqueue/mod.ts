@@ -33,6 +33,7 @@ export * from "./delayed.ts";
 
 /** Raised for bad plugin options (the loader reports it at the plugin's entry in the machine file). */
 export class WorkqueueOptionsError extends Error {
+  /** Error name. */
   override name = "WorkqueueOptionsError";
 }
 

@@ -9,7 +9,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { mdelay, msleep } from "../../core/api.ts";
+import { mdelay, msleep } from "../../linux/api.ts";
 import { runTask, wqKernel } from "./_testing.ts";
 import {
   cancel_delayed_work,

@@ -53,6 +53,7 @@ export class work_struct {
   readonly container: object | undefined;
 
   /** @param container the object that embeds this work item (pass `this` in a field initializer) */
+  /** Create a work_struct. */
   constructor(container?: object, func?: work_func_t) {
     this.container = container;
     this.func = func;
@@ -72,6 +73,7 @@ export class delayed_work {
   /** The object this delayed work item is embedded in. */
   readonly container: object | undefined;
 
+  /** Create a delayed_work. */
   constructor(container?: object, func?: work_func_t) {
     this.container = container;
     this.work = new work_struct(this, func);
@@ -110,6 +112,7 @@ export function delayed_work_pending(dwork: delayed_work): boolean {
 
 /** Raised when container_of() is given a member that is not embedded in that type. */
 export class ContainerOfError extends Error {
+  /** Error name. */
   override name = "ContainerOfError";
 }
 

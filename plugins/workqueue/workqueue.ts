@@ -42,14 +42,15 @@ import {
   callToken,
   GeneratorBody,
   RESCHED_POINT,
+  type SleepToken,
   sleepToken,
 } from "../../core/body.ts";
-import { serviceKey } from "../../core/bus.ts";
+import { type ServiceKey, serviceKey } from "../../core/bus.ts";
 import type { Cpu } from "../../core/cpu.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import { kprintf } from "../../core/printk.ts";
 import type { Task } from "../../core/sched.ts";
-import { defineTraceEvent } from "../../core/trace.ts";
+import { defineTraceEvent, type TraceEventType } from "../../core/trace.ts";
 import { formatCpumask } from "../genirq/mod.ts";
 import { TIMER_DEFERRABLE, timer_list, type Timers, TimersKey } from "../timers/mod.ts";
 import {
@@ -98,37 +99,47 @@ export interface QueueWorkTraceArgs {
   work: string;
   /** %ps of the work function. */
   function: string;
+  /** Workqueue name. */
   workqueue: string;
+  /** CPU asked for (WORK_CPU_UNBOUND: any). */
   req_cpu: number;
   /** pwq->pool->cpu: -1 for unbound pools. */
   cpu: number;
 }
 /** Arguments of the other workqueue tracepoints. */
 export interface WorkTraceArgs {
+  /** The work item, as `%p` prints it. */
   work: string;
+  /** Its function's symbol. */
   function: string;
 }
 /** workqueue:workqueue_queue_work */
-export const workqueue_queue_work = defineTraceEvent<QueueWorkTraceArgs>(
+export const workqueue_queue_work: TraceEventType<QueueWorkTraceArgs> = defineTraceEvent<
+  QueueWorkTraceArgs
+>(
   "workqueue",
   "workqueue_queue_work",
   (a) =>
     `work struct=${a.work} function=${a.function} workqueue=${a.workqueue} req_cpu=${a.req_cpu} cpu=${a.cpu}`,
 );
 /** workqueue:workqueue_activate_work (6.1-6.6: the work pointer only). */
-export const workqueue_activate_work = defineTraceEvent<WorkTraceArgs>(
+export const workqueue_activate_work: TraceEventType<WorkTraceArgs> = defineTraceEvent<
+  WorkTraceArgs
+>(
   "workqueue",
   "workqueue_activate_work",
   (a) => `work struct ${a.work}`,
 );
 /** workqueue:workqueue_execute_start */
-export const workqueue_execute_start = defineTraceEvent<WorkTraceArgs>(
+export const workqueue_execute_start: TraceEventType<WorkTraceArgs> = defineTraceEvent<
+  WorkTraceArgs
+>(
   "workqueue",
   "workqueue_execute_start",
   (a) => `work struct ${a.work}: function ${a.function}`,
 );
 /** workqueue:workqueue_execute_end */
-export const workqueue_execute_end = defineTraceEvent<WorkTraceArgs>(
+export const workqueue_execute_end: TraceEventType<WorkTraceArgs> = defineTraceEvent<WorkTraceArgs>(
   "workqueue",
   "workqueue_execute_end",
   (a) => `work struct ${a.work}: function ${a.function}`,
@@ -151,6 +162,7 @@ function hashedPtr(kind: string, n: number): string {
 
 /** `struct workqueue_attrs`: what an unbound pool is keyed by. */
 export interface WorkqueueAttrs {
+  /** Nice level of the pool's workers. */
   nice: number;
   /** Allowed CPUs, sorted. */
   cpumask: number[];
@@ -162,13 +174,17 @@ export interface WorkqueueAttrs {
 export class WorkerPool {
   /** Bound CPU, or -1 for an unbound pool. */
   readonly cpu: number;
+  /** Pending work items of the pool. */
   readonly worklist: work_struct[] = [];
+  /** Workers of the pool. */
   nr_workers = 0;
+  /** Idle workers. */
   nr_idle = 0;
   /** Workers running work and counted for concurrency management. */
   nr_running = 0;
   /** LIFO: the most recently idle worker first. */
   readonly idle_list: Worker[] = [];
+  /** All workers of the pool. */
   readonly workers: Worker[] = [];
   /** POOL_MANAGER_ACTIVE */
   managerActive = false;
@@ -183,6 +199,7 @@ export class WorkerPool {
   /** put_unbound_pool() freed it: its workers exit as they go idle. */
   dead = false;
 
+  /** Create a WorkerPool. */
   constructor(readonly id: number, cpu: number, readonly attrs: WorkqueueAttrs) {
     this.cpu = cpu;
   }
@@ -195,9 +212,13 @@ export class WorkerPool {
 
 /** `struct worker`. */
 export class Worker {
-  flags = WORKER_PREP;
+  /** WORKER_* or WQ_* flags. */
+  flags: number = WORKER_PREP;
+  /** Work item being run. */
   current_work: work_struct | undefined;
+  /** Its function. */
   current_func: work_func_t | undefined;
+  /** Its pool_workqueue. */
   current_pwq: PoolWorkqueue | undefined;
   /** Serial of the instance being executed (for flush_workqueue). */
   currentSerial = 0;
@@ -209,21 +230,28 @@ export class Worker {
   lastActive = 0;
   /** worker->desc: the last workqueue it ran work for. */
   desc = "";
+  /** Function of the last work run (wq_worker_last_func). */
   last_func: work_func_t | undefined;
+  /** The kworker task. */
   task!: Task;
   /** The token it sleeps on while idle (TASK_IDLE). */
-  readonly idleSleep = sleepToken(Infinity, "I", "worker_thread");
+  readonly idleSleep: SleepToken = sleepToken(Infinity, "I", "worker_thread");
 
+  /** Create a Worker. */
   constructor(readonly id: number, readonly pool: WorkerPool) {}
 }
 
 /** `struct pool_workqueue`: a workqueue's link to one pool. */
 export class PoolWorkqueue {
+  /** Active work items (counted against max_active). */
   nr_active = 0;
+  /** Limit of active work items. */
   max_active: number;
+  /** Work items waiting for max_active. */
   readonly inactive_works: work_struct[] = [];
   /** Items queued and not yet finished (nr_in_flight over all colors). */
   nr_in_flight = 0;
+  /** Create a PoolWorkqueue. */
   constructor(readonly wq: workqueue_struct, readonly pool: WorkerPool) {
     this.max_active = wq.saved_max_active;
   }
@@ -231,7 +259,9 @@ export class PoolWorkqueue {
 
 /** `struct workqueue_struct`. */
 export class workqueue_struct {
+  /** WORKER_* or WQ_* flags. */
   flags: number;
+  /** max_active as requested. */
   saved_max_active: number;
   /** Per-CPU pwqs (bound workqueues), indexed by CPU. */
   readonly cpuPwqs: PoolWorkqueue[] = [];
@@ -243,13 +273,16 @@ export class workqueue_struct {
   unboundAttrs: WorkqueueAttrs | undefined;
   /** The rescuer thread (WQ_MEM_RECLAIM). */
   rescuer: Task | undefined;
+  /** drain_workqueue() callers in progress. */
   nr_drainers = 0;
+  /** destroy_workqueue() ran. */
   destroyed = false;
   /** Leaked by destroy_workqueue() with busy pwqs. */
   leaked = false;
   /** Serials of the queued instances not yet finished (flush_workqueue colors, in small). */
   readonly inflight = new Set<number>();
 
+  /** Create a workqueue_struct. */
   constructor(readonly name: string, flags: number, maxActive: number) {
     this.flags = flags;
     this.saved_max_active = maxActive;
@@ -258,6 +291,7 @@ export class workqueue_struct {
 
 /** A system workqueue named in driver code before any machine exists (`system_wq`...). */
 export class SystemWorkqueue {
+  /** Create a SystemWorkqueue. */
   constructor(readonly name: string) {}
 }
 
@@ -309,7 +343,7 @@ export const workqueueDefaults = {
 } satisfies WorkqueueOptions;
 
 /** Service key of the workqueue layer. */
-export const WorkqueueKey = serviceKey<Workqueues>("workqueue");
+export const WorkqueueKey: ServiceKey<Workqueues> = serviceKey<Workqueues>("workqueue");
 
 const WORKER = Symbol("worker");
 
@@ -326,6 +360,7 @@ const EOVERFLOW = 75;
 
 /** The workqueue layer of one machine. */
 export class Workqueues {
+  /** Plugin options. */
   readonly opts: WorkqueueOptions;
   /** All pools by id (worker_pool_idr; a freed unbound pool leaves a hole). */
   readonly pools: (WorkerPool | undefined)[] = [];
@@ -350,6 +385,7 @@ export class Workqueues {
   /** The timers plugin (pool idle timers, delayed work). */
   readonly timers: Timers;
 
+  /** Create a Workqueues. */
   constructor(readonly kernel: Kernel, options: Partial<WorkqueueOptions> = {}) {
     this.opts = { ...workqueueDefaults, ...options };
     this.timers = kernel.bus.get(TimersKey);
@@ -364,6 +400,7 @@ export class Workqueues {
     });
   }
 
+  /** Number of possible CPUs. */
   get nrCpus(): number {
     return this.kernel.cpus.length;
   }
@@ -695,7 +732,10 @@ export class Workqueues {
       return;
     }
     const trace = k.trace.enabled;
-    if (trace) k.traceEvent(workqueue_execute_start, { work: st.ptr, function: symbolName(fn) });
+    if (trace) {
+      k.traceEvent(workqueue_execute_start, { work: st.ptr, function: symbolName(fn) });
+      k.traceFlow("work", st.ptr, "end"); // timeline: queue_work -> execute_start
+    }
     const r = fn(work);
     if (r && typeof (r as BodyGenerator).next === "function") {
       yield* r as BodyGenerator<unknown>;
@@ -985,12 +1025,14 @@ export class Workqueues {
         req_cpu: reqCpu,
         cpu: pwq.pool.cpu,
       });
+      k.traceFlow("work", st.ptr, "start");
     }
     if (st.list) {
       k.warn(undefined, "__queue_work", "kernel/workqueue.c"); // WARN_ON(!list_empty(&work->entry))
       return;
     }
     pwq.nr_in_flight++;
+    this.#publishDepth(pwq.wq);
     let flags = 0;
     let list: work_struct[];
     if (pwq.nr_active < pwq.max_active) {
@@ -1038,7 +1080,17 @@ export class Workqueues {
       }
     }
     pwq.nr_in_flight--;
+    this.#publishDepth(pwq.wq);
     this.#maybeReleasePwq(pwq);
+  }
+
+  /** Timeline counter `workqueue <name>`: its work items in flight (queued or running). */
+  #publishDepth(wq: workqueue_struct): void {
+    const k = this.kernel;
+    if (!k.trace.enabled) return;
+    let n = 0;
+    for (const p of wq.pwqs) n += p.nr_in_flight;
+    k.traceCounter(`workqueue ${wq.name}`, n);
   }
 
   // ---- cancel ----

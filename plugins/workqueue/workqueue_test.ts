@@ -18,7 +18,7 @@ import {
   preempt_count,
   preempt_disable,
   smp_processor_id,
-} from "../../core/api.ts";
+} from "../../linux/api.ts";
 import { formatTraceLine } from "../../core/trace.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import { comms, runTask, wqKernel } from "./_testing.ts";

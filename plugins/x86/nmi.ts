@@ -15,11 +15,15 @@ import type { Kernel } from "../../core/kernel.ts";
 
 /** NMI handler types (arch/x86/include/asm/nmi.h). */
 export const NMI_LOCAL = 0;
+/** NMI_UNKNOWN: handlers for NMIs no NMI_LOCAL handler claimed. */
 export const NMI_UNKNOWN = 1;
+/** NMI_SERR: PCI SERR# (system error) NMIs. */
 export const NMI_SERR = 2;
+/** NMI_IO_CHECK: I/O channel check NMIs. */
 export const NMI_IO_CHECK = 3;
-/** Return values of an NMI handler. */
+/** Return values of an NMI handler: not mine. */
 export const NMI_DONE = 0;
+/** Return value of an NMI handler: claimed. */
 export const NMI_HANDLED = 1;
 
 /** An NMI handler: returns NMI_HANDLED (or a count) when it claimed the NMI. NMI context. */

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { inb } from "../../../core/api.ts";
+import { inb } from "../../../linux/api.ts";
 import { withCost } from "../../../core/body.ts";
 import type { Kernel } from "../../../core/kernel.ts";
 import { IRQ_RETVAL, IRQF_SHARED, type irqreturn_t } from "../../genirq/constants.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { outb_p } from "../../../core/api.ts";
+import { outb_p } from "../../../linux/api.ts";
 import { withCost } from "../../../core/body.ts";
 import { type Kernel, kernel } from "../../../core/kernel.ts";
 import {

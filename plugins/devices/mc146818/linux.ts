@@ -6,7 +6,7 @@
  * @module
  */
 
-import { inb, outb } from "../../../core/api.ts";
+import { inb, outb } from "../../../linux/api.ts";
 import { withCost } from "../../../core/body.ts";
 import type { Kernel } from "../../../core/kernel.ts";
 import { IRQ_HANDLED, IRQ_NONE, type irqreturn_t } from "../../genirq/constants.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { readl, writel } from "../../../core/api.ts";
+import { readl, writel } from "../../../linux/api.ts";
 import { withCost } from "../../../core/body.ts";
 import type { Kernel } from "../../../core/kernel.ts";
 import { IRQ_HANDLED, IRQ_NONE, IRQF_SHARED, request_irq } from "../../genirq/mod.ts";

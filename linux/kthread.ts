@@ -24,10 +24,10 @@
  * @module
  */
 
-import { type BodyGenerator, type SleepToken, sleepToken } from "./body.ts";
-import { kernel } from "./kernel.ts";
-import { kprintf } from "./printk.ts";
-import type { Task, TaskState } from "./sched.ts";
+import { type BodyGenerator, type SleepToken, sleepToken } from "../core/body.ts";
+import { kernel } from "../core/kernel.ts";
+import { kprintf } from "../core/printk.ts";
+import type { Task, TaskState } from "../core/sched.ts";
 import { noteSleep } from "./api.ts";
 
 /** A kthread function: returns its exit code; may be a generator. */
@@ -35,8 +35,11 @@ export type kthread_fn = (data: unknown) => number | BodyGenerator<number>;
 
 /** Task states for set_current_state() (include/linux/sched.h). */
 export const TASK_RUNNING: TaskState = "R";
+/** Sleeping, woken by a signal or wake_up (`S`). */
 export const TASK_INTERRUPTIBLE: TaskState = "S";
+/** Sleeping, not woken by signals (`D`). */
 export const TASK_UNINTERRUPTIBLE: TaskState = "D";
+/** Uninterruptible sleep that does not count as load (`I`). */
 export const TASK_IDLE: TaskState = "I";
 
 /** MAX_RT_PRIO (include/linux/sched/prio.h). */

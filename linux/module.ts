@@ -24,13 +24,21 @@ export type ExitFn = () => void | Generator<unknown, void, unknown>;
 
 /** A loaded module. */
 export interface KernelModule {
+  /** Module name (the file name without extension). */
   name: string;
+  /** Where the module was loaded from. */
   url: string;
+  /** module_init() function. */
   init?: InitFn;
+  /** module_exit() function. */
   exit?: ExitFn;
+  /** MODULE_LICENSE(). */
   license?: string;
+  /** MODULE_DESCRIPTION(). */
   description?: string;
+  /** MODULE_AUTHOR(). */
   author?: string;
+  /** module_param() values given at insmod. */
   params: Record<string, unknown>;
 }
 
@@ -39,6 +47,7 @@ let instance = 0;
 
 /** Raised when module registration functions are used outside a load. */
 export class ModuleLoadError extends Error {
+  /** Module name (the file name without extension). */
   override name = "ModuleLoadError";
 }
 

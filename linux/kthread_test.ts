@@ -10,7 +10,7 @@ import {
   TASK_INTERRUPTIBLE,
   wake_up_process,
 } from "./kthread.ts";
-import type { Task } from "./sched.ts";
+import type { Task } from "../core/sched.ts";
 import { TEST_COSTS, testKernel } from "../tests/helpers.ts";
 
 const MS = 1_000_000;

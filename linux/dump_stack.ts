@@ -36,9 +36,9 @@
  * @module
  */
 
-import type { Cpu } from "./cpu.ts";
-import type { Kernel } from "./kernel.ts";
-import type { Task } from "./sched.ts";
+import type { Cpu } from "../core/cpu.ts";
+import type { Kernel } from "../core/kernel.ts";
+import type { Task } from "../core/sched.ts";
 
 /** `+offset/size` of kernel functions, as a 6.1 x86_64 trace shows them. */
 const KNOWN: Readonly<Record<string, readonly [number, number]>> = {

@@ -25,10 +25,10 @@ import {
   RESCHED_POINT,
   type SleepToken,
   sleepToken,
-} from "./body.ts";
-import type { Cpu } from "./cpu.ts";
-import { kernel } from "./kernel.ts";
-import { kprintf, type LogLevel } from "./printk.ts";
+} from "../core/body.ts";
+import type { Cpu } from "../core/cpu.ts";
+import { kernel } from "../core/kernel.ts";
+import { kprintf, type LogLevel } from "../core/printk.ts";
 import { dumpStack } from "./dump_stack.ts";
 
 function cpu(): Cpu {
@@ -235,13 +235,21 @@ export function cond_resched(): BusyToken {
 const KERN_PREFIX = /^\x01([0-7c])/;
 /** KERN_* prefixes, as in C: `printk(KERN_INFO "...")`. */
 export const KERN_EMERG = "\x010";
+/** printk level 1: action must be taken immediately. */
 export const KERN_ALERT = "\x011";
+/** printk level 2: critical conditions. */
 export const KERN_CRIT = "\x012";
+/** printk level 3: error conditions. */
 export const KERN_ERR = "\x013";
+/** printk level 4: warning conditions. */
 export const KERN_WARNING = "\x014";
+/** printk level 5: normal but significant condition. */
 export const KERN_NOTICE = "\x015";
+/** printk level 6: informational. */
 export const KERN_INFO = "\x016";
+/** printk level 7: debug-level messages. */
 export const KERN_DEBUG = "\x017";
+/** Continue the previous line (no new record). */
 export const KERN_CONT = "\x01c";
 
 /** printk(fmt, ...args) with an optional KERN_* prefix (default KERN_WARNING, as MESSAGE_LOGLEVEL_DEFAULT). */
@@ -443,7 +451,7 @@ export const GFP_ATOMIC = __GFP_HIGH | __GFP_ATOMIC | __GFP_KSWAPD_RECLAIM;
 /** GFP_KERNEL: may sleep (process context only). */
 export const GFP_KERNEL = __GFP_DIRECT_RECLAIM | __GFP_KSWAPD_RECLAIM | __GFP_IO | __GFP_FS;
 /** GFP_NOWAIT */
-export const GFP_NOWAIT = __GFP_KSWAPD_RECLAIM;
+export const GFP_NOWAIT: number = __GFP_KSWAPD_RECLAIM;
 /** Type of GFP flags. */
 export type gfp_t = number;
 

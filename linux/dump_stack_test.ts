@@ -13,11 +13,11 @@ import {
   preempt_disable,
   preempt_enable,
 } from "./api.ts";
-import { type Body, DONE } from "./body.ts";
-import type { Cpu } from "./cpu.ts";
+import { type Body, DONE } from "../core/body.ts";
+import type { Cpu } from "../core/cpu.ts";
 import { dumpStackLines, symbolOffset } from "./dump_stack.ts";
 import { kthread_run } from "./kthread.ts";
-import type { Kernel } from "./kernel.ts";
+import type { Kernel } from "../core/kernel.ts";
 import { testKernel } from "../tests/helpers.ts";
 
 const MS = 1_000_000;
