@@ -2,7 +2,8 @@
  * The interrupt bench as a table: the workloads of `irq_bench.ts` timed with
  * `performance.now()` (wall clock is fine here: bench/ is outside the
  * simulation), plus what `deno bench` cannot show: events dispatched per
- * interrupt, the 256-CPU cost per event relative to 1 CPU, and heap growth
+ * interrupt (busy segments the executor ends inline with
+ * `EventQueue.advanceIn` count as dispatched), the 256-CPU cost per event relative to 1 CPU, and heap growth
  * per interrupt.
  *
  * Targets (STYLE rule 10): >= 2,000,000 interrupts/s with tracing off,

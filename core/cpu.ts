@@ -398,15 +398,18 @@ export class Cpu {
           this.voluntaryPoint = false;
           k.sched.schedule(this, true);
         }
-        const f = this.#topFrame();
+        // #topFrame() and f.top() written out: this loop runs at every event
+        // and V8's inlining budget is spent before these tiny calls
+        const f = this.#irqDepth > 0 ? this.#irqFrames[this.#irqDepth - 1] : this.current.frame;
         // 3. remaining busy time
         if (f.remaining > 0) {
           const ns = f.remaining;
           f.remaining = 0;
+          if (k.clock.advanceIn(ns)) continue; // the segment ends before anything else happens
           this.#startBusy(ns);
           return;
         }
-        const body = f.top();
+        const body = f.depth > 0 ? f.bodies[f.depth - 1] : undefined;
         if (!body) {
           this.#finishFrame(f);
           continue;
@@ -427,6 +430,7 @@ export class Cpu {
               f.remaining += ns;
               continue;
             }
+            if (k.clock.advanceIn(ns)) continue; // the segment ends before anything else happens
             this.#startBusy(ns);
             return;
           }

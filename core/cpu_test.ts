@@ -208,6 +208,37 @@ Deno.test("Cpu.setIntr cuts a busy segment and the task resumes with the remaind
   assert.equal(cpu.irqDepth, 0);
 });
 
+Deno.test("Cpu takes an interrupt raised at the exact end of a busy segment before the next step", () => {
+  // Regression guard for the executor's inline end of a busy segment
+  // (EventQueue.advanceIn): the request is an event queued at 0 for 2 + 100
+  // µs, before the segment's end was armed (at 2 µs), so at that instant it
+  // runs first and the CPU takes the interrupt (10 µs) before the task's
+  // next step, which then runs at 112 µs, not at 102 µs.
+  const k = testKernel();
+  const cpu = k.cpus[0];
+  const inIrq: number[] = [];
+  cpu.arch = {
+    irqEntry: (c) =>
+      new CallBody(() => {
+        inIrq.push(k.now);
+        c.setIntr(false);
+      }, 10 * US),
+  };
+  const resumed: number[] = [];
+  k.sched.create({
+    comm: "worker",
+    kthread: true,
+    body: (function* () {
+      yield udelay(100); // SWITCH .. SWITCH + 100 µs
+      resumed.push(k.now);
+    })(),
+  });
+  k.clock.schedule(SWITCH + 100 * US, () => cpu.setIntr(true));
+  k.runUntil(1 * MS);
+  assert.deepEqual(inIrq, [SWITCH + 100 * US]);
+  assert.deepEqual(resumed, [SWITCH + 100 * US + 10 * US]);
+});
+
 Deno.test("Cpu.setIntr is not taken while interrupts are disabled", () => {
   const k = testKernel();
   const cpu = k.cpus[0];

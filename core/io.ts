@@ -124,6 +124,15 @@ export class IoSpace {
 
   /** Read `width` bytes at `addr`. Unmapped reads return all ones. */
   read(addr: number, width: Width): number {
+    // find()'s table case written out: port I/O is on every legacy interrupt's path
+    const table = this.#table;
+    if (table !== undefined) {
+      const i = table[addr]; // undefined for no table index: find() below answers
+      if (i > 0) {
+        const m = this.#mapped[i - 1];
+        return m.handler.read(addr - m.base, width);
+      }
+    }
     const r = this.find(addr);
     if (!r) {
       this.#noteUnmapped(addr, false);
@@ -134,6 +143,16 @@ export class IoSpace {
 
   /** Write `width` bytes at `addr`. Unmapped writes are dropped. */
   write(addr: number, value: number, width: Width): void {
+    // find()'s table case written out, as in read()
+    const table = this.#table;
+    if (table !== undefined) {
+      const i = table[addr];
+      if (i > 0) {
+        const m = this.#mapped[i - 1];
+        m.handler.write(addr - m.base, value, width);
+        return;
+      }
+    }
     const r = this.find(addr);
     if (!r) {
       this.#noteUnmapped(addr, true);

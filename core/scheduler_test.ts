@@ -527,3 +527,111 @@ Deno.test("EventQueue matches a sorted-array model over random timers and schedu
     { seed: 20240612, numRuns: 300 },
   );
 });
+
+Deno.test("EventQueue.advanceIn moves the clock when the event would run next inside runUntil", () => {
+  const q = new EventQueue();
+  const seen: [number, boolean][] = [];
+  q.schedule(10, () => {
+    // at 10: the queued event at 30 is later, so 10 + 5 = 15 runs next
+    seen.push([q.now, q.advanceIn(5)]);
+    // at 15: 15 + 15 = 30 ties the event queued at 30, which was queued first
+    seen.push([q.now, q.advanceIn(15)]);
+    // 15 + 14 = 29 is before it
+    seen.push([q.now, q.advanceIn(14)]);
+  });
+  q.schedule(30, () => seen.push([q.now, false]));
+  q.runUntil(100);
+  assert.deepEqual(seen, [[10, true], [15, false], [15, true], [30, false]]);
+  // 2 queued events + 2 advanced ones
+  assert.equal(q.dispatched, 4);
+});
+
+Deno.test("EventQueue.advanceIn returns false past the run's bound, after stop, and for a bad delay", () => {
+  const q = new EventQueue();
+  const seen: boolean[] = [];
+  q.schedule(10, () => {
+    seen.push(q.advanceIn(41)); // 51 > the bound 50
+    seen.push(q.advanceIn(40)); // 50: at the bound, runs (runUntil runs events at the bound)
+    seen.push(q.advanceIn(-1), q.advanceIn(0.5), q.advanceIn(NaN));
+    q.stop();
+    seen.push(q.advanceIn(0)); // a stopped run dispatches nothing more
+  });
+  q.runUntil(50);
+  assert.deepEqual(seen, [false, true, false, false, false, false]);
+  assert.equal(q.now, 50);
+});
+
+Deno.test("EventQueue.advanceIn returns false outside runUntil and inside step", () => {
+  const q = new EventQueue();
+  assert.equal(q.advanceIn(5), false);
+  let inStep: boolean | undefined;
+  q.schedule(10, () => {
+    inStep = q.advanceIn(5); // step() runs exactly one event
+  });
+  assert.equal(q.step(), true);
+  assert.equal(inStep, false);
+  assert.equal(q.now, 10);
+  q.runUntil(20);
+  assert.equal(q.advanceIn(5), false); // the run is over
+  assert.equal(q.now, 20);
+});
+
+/**
+ * A worker that runs a list of busy segments, ending each by re-arming its
+ * own timer, or (fast) by advanceIn when possible, as a CPU does.
+ */
+function segmentWorkers(
+  q: EventQueue,
+  plans: number[][],
+  fast: boolean,
+  log: string[],
+): void {
+  plans.forEach((plan, w) => {
+    let i = 0;
+    const t: Timer = new Timer(() => {
+      for (;;) {
+        log.push(`w${w}@${q.now}`);
+        if (i >= plan.length) return;
+        const d = plan[i++];
+        if (fast && q.advanceIn(d)) continue;
+        q.armIn(t, d);
+        return;
+      }
+    });
+    q.armIn(t, 0);
+  });
+}
+
+Deno.test("EventQueue.advanceIn gives the same dispatch order and times as arming a timer", () => {
+  // Workers with busy segments (ties on purpose: delays 0..20) among plain
+  // events; the fast form must log exactly what the queued form logs, and
+  // count the same number of dispatched events.
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 20 }), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+      fc.array(fc.integer({ min: 0, max: 200 }), { maxLength: 20 }),
+      fc.integer({ min: 0, max: 250 }),
+      (plans, events, bound) => {
+        const logs: string[][] = [];
+        const counts: number[] = [];
+        for (const fast of [false, true]) {
+          const q = new EventQueue(2);
+          const log: string[] = [];
+          segmentWorkers(q, plans, fast, log);
+          events.forEach((at, e) => q.schedule(at, () => log.push(`e${e}@${q.now}`)));
+          q.runUntil(bound);
+          log.push(`bound@${q.now}`);
+          q.runUntil(Infinity);
+          logs.push(log);
+          counts.push(q.dispatched);
+        }
+        assert.deepEqual(logs[1], logs[0]);
+        assert.equal(counts[1], counts[0]);
+      },
+    ),
+    { seed: 20261124, numRuns: 300 },
+  );
+});

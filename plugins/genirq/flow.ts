@@ -88,9 +88,12 @@ function kstat_incr(desc: IrqDesc, cpu: Cpu): void {
   desc.tot_count++;
 }
 
-/** cond_unmask_irq(): unmask unless disabled or a oneshot thread is pending. */
+/**
+ * cond_unmask_irq(): unmask unless disabled or a oneshot thread is pending
+ * (threads_oneshot tested as the bigint itself: no Number() per interrupt).
+ */
 function cond_unmask_irq(desc: IrqDesc): void {
-  if (!desc.disabled && desc.masked && desc.threads_oneshot === 0) unmask_irq(desc);
+  if (!desc.disabled && desc.masked && desc.oneshotMask === 0n) unmask_irq(desc);
 }
 
 /** handle_level_irq (kernel/irq/chip.c). */
@@ -175,7 +178,7 @@ export const handle_fasteoi_irq: FlowHandler = {
     // cond_unmask_eoi_irq()
     if (!(desc.istate & IRQS_ONESHOT)) {
       chip.irq_eoi?.(desc.irq_data);
-    } else if (!desc.disabled && desc.masked && desc.threads_oneshot === 0) {
+    } else if (!desc.disabled && desc.masked && desc.oneshotMask === 0n) {
       chip.irq_eoi?.(desc.irq_data);
       unmask_irq(desc);
     } else if (!((chip.flags ?? 0) & IRQCHIP_EOI_THREADED)) {
