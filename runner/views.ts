@@ -269,61 +269,15 @@ export function procCpuinfo(m: ViewMachine): string {
  * leaves are not modelled). `apic` (EDX bit 9) only when the machine has a local
  * APIC: without one the kernel clears X86_FEATURE_APIC (arch/x86/kernel/apic/apic.c).
  */
+const P3_EDX =
+  "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 mmx fxsr sse";
+const MODERN_EDX =
+  "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush " +
+  "dts acpi mmx fxsr sse sse2 ss ht tm pbe";
+
 function x86Flags(model: string | undefined, hasLapic: boolean): string[] {
   const p3 = /pentium iii/i.test(model ?? "");
-  const edx = p3
-    ? [
-      "fpu",
-      "vme",
-      "de",
-      "pse",
-      "tsc",
-      "msr",
-      "pae",
-      "mce",
-      "cx8",
-      "apic",
-      "sep",
-      "mtrr",
-      "pge",
-      "mca",
-      "cmov",
-      "pat",
-      "pse36",
-      "mmx",
-      "fxsr",
-      "sse",
-    ]
-    : [
-      "fpu",
-      "vme",
-      "de",
-      "pse",
-      "tsc",
-      "msr",
-      "pae",
-      "mce",
-      "cx8",
-      "apic",
-      "sep",
-      "mtrr",
-      "pge",
-      "mca",
-      "cmov",
-      "pat",
-      "pse36",
-      "clflush",
-      "dts",
-      "acpi",
-      "mmx",
-      "fxsr",
-      "sse",
-      "sse2",
-      "ss",
-      "ht",
-      "tm",
-      "pbe",
-    ];
+  const edx = (p3 ? P3_EDX : MODERN_EDX).split(" ");
   return edx.filter((f) => f !== "apic" || hasLapic);
 }
 

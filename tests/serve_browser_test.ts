@@ -25,43 +25,63 @@ async function haveChromium(): Promise<boolean> {
   }
 }
 
+/**
+ * Start the status server on `machine` (port 0), open its page in headless
+ * Chromium with the token, run `fn`, and clean everything up. Fails (never
+ * skips) when Chromium is missing.
+ */
+/** The test knob's content (a writable view the first test registers). */
+let knob = "0\n";
+
+async function withPage(
+  machine: string,
+  fn: (
+    srv: Awaited<ReturnType<typeof startServer>>,
+    page: import("playwright-core").Page,
+  ) => Promise<void>,
+  prepare?: (srv: Awaited<ReturnType<typeof startServer>>) => void,
+): Promise<void> {
+  if (!(await haveChromium())) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: install it with ` +
+        "`sudo apt-get install -y chromium` (.ci/run does this itself)",
+    );
+  }
+  const tmp = await Deno.realPath(await Deno.makeTempDir({ dir: ".", prefix: ".pw-" }));
+  const oldTmp = Deno.env.get("TMPDIR");
+  let srv: Awaited<ReturnType<typeof startServer>> | undefined;
+  let browser: import("playwright-core").Browser | undefined;
+  try {
+    Deno.env.set("TMPDIR", tmp);
+    // playwright-core's bundled is-wsl probes /proc/sys/fs/binfmt_misc/WSLInterop
+    // when it is loaded, and Deno grants /proc/sys only to --allow-all. This
+    // variable makes that probe lazy; it is only read by the "open a URL in a
+    // desktop app" helper, which launching Chromium never uses.
+    Deno.env.set("__IS_WSL_TEST__", "1");
+    srv = await startServer({ machine, port: 0, tickMs: 100 });
+    prepare?.(srv); // before the page loads its list of views
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
+    const page = await browser.newPage();
+    await page.goto(`${srv.url}/#token=${srv.token}`);
+    await fn(srv, page);
+  } finally {
+    await browser?.close();
+    await srv?.close();
+    await Deno.remove(tmp, { recursive: true });
+    if (oldTmp === undefined) Deno.env.delete("TMPDIR");
+    else Deno.env.set("TMPDIR", oldTmp);
+    Deno.env.delete("__IS_WSL_TEST__");
+  }
+}
+
 Deno.test({
   name: "the live page shows /proc/interrupts, highlights a changed cell and the CPU context",
   // playwright keeps a pipe to the browser open between its own async steps
   sanitizeOps: false,
   sanitizeResources: false,
-  async fn() {
-    if (!(await haveChromium())) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}: install it with ` +
-          "`sudo apt-get install -y chromium` (.ci/run does this itself)",
-      );
-    }
-    const tmp = await Deno.realPath(await Deno.makeTempDir({ dir: ".", prefix: ".pw-" }));
-    const oldTmp = Deno.env.get("TMPDIR");
-    let srv: Awaited<ReturnType<typeof startServer>> | undefined;
-    let browser: import("playwright-core").Browser | undefined;
-    try {
-      Deno.env.set("TMPDIR", tmp);
-      // playwright-core's bundled is-wsl probes /proc/sys/fs/binfmt_misc/WSLInterop
-      // when it is loaded, and Deno grants /proc/sys only to --allow-all. This
-      // variable makes that probe lazy; it is only read by the "open a URL in a
-      // desktop app" helper, which launching Chromium never uses.
-      Deno.env.set("__IS_WSL_TEST__", "1");
-      srv = await startServer({ machine: "machines/pc.yaml", port: 0, tickMs: 100 });
-      // a writable view, as a plugin would register one (genirq's smp_affinity on SMP
-      // machines): it takes one decimal digit and answers -EINVAL to anything else
-      let knob = "0\n";
-      srv.sim.kernel.procfs.register("/proc/irqlab_knob", () => knob, (d) => {
-        if (!/^\d\n?$/.test(d)) return -22;
-        knob = d.endsWith("\n") ? d : d + "\n";
-        return d.length;
-      });
-      const { chromium } = await import("playwright-core");
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
-      const page = await browser.newPage();
-      await page.goto(`${srv.url}/#token=${srv.token}`);
-
+  fn: () =>
+    withPage("machines/pc.yaml", async (srv, page) => {
       // /proc/interrupts rendered as a table: the timer row and the keyboard's
       await page.waitForSelector('#interrupts tr[data-irq="0"] td[data-cpu="0"]');
       assert.equal(
@@ -132,37 +152,23 @@ Deno.test({
         `document.querySelector("#msg").textContent.startsWith("POST /api/pause: 403")`,
       );
       assert.equal(srv.sim.paused, false);
-    } finally {
-      await browser?.close();
-      await srv?.close();
-      await Deno.remove(tmp, { recursive: true });
-      if (oldTmp === undefined) Deno.env.delete("TMPDIR");
-      else Deno.env.set("TMPDIR", oldTmp);
-      Deno.env.delete("__IS_WSL_TEST__");
-    }
-  },
+    }, (srv) => {
+      // a writable view, as a plugin would register one (genirq's smp_affinity on SMP
+      // machines): it takes one decimal digit and answers -EINVAL to anything else
+      srv.sim.kernel.procfs.register("/proc/irqlab_knob", () => knob, (d) => {
+        if (!/^\d\n?$/.test(d)) return -22;
+        knob = d.endsWith("\n") ? d : d + "\n";
+        return d.length;
+      });
+    }),
 });
 
 Deno.test({
   name: "the live page changes an IRQ's affinity on x86.yaml and the count moves to that CPU",
   sanitizeOps: false,
   sanitizeResources: false,
-  async fn() {
-    if (!(await haveChromium())) {
-      throw new Error(`Chromium is not installed at ${CHROMIUM}: sudo apt-get install -y chromium`);
-    }
-    const tmp = await Deno.realPath(await Deno.makeTempDir({ dir: ".", prefix: ".pw-" }));
-    const oldTmp = Deno.env.get("TMPDIR");
-    let srv: Awaited<ReturnType<typeof startServer>> | undefined;
-    let browser: import("playwright-core").Browser | undefined;
-    try {
-      Deno.env.set("TMPDIR", tmp);
-      Deno.env.set("__IS_WSL_TEST__", "1");
-      srv = await startServer({ machine: "machines/x86.yaml", port: 0, tickMs: 100 });
-      const { chromium } = await import("playwright-core");
-      browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
-      const page = await browser.newPage();
-      await page.goto(`${srv.url}/#token=${srv.token}`);
+  fn: () =>
+    withPage("machines/x86.yaml", async (srv, page) => {
       await page.waitForSelector('#interrupts tr[data-irq="1"] td[data-cpu="0"]');
       assert.equal(await page.textContent('#interrupts tr[data-irq="1"] td[data-cpu="0"]'), "0");
 
@@ -195,13 +201,5 @@ Deno.test({
         await page.textContent("#msg"),
         "PUT /proc/irq/1/smp_affinity: 400 write error: Invalid argument",
       );
-    } finally {
-      await browser?.close();
-      await srv?.close();
-      await Deno.remove(tmp, { recursive: true });
-      if (oldTmp === undefined) Deno.env.delete("TMPDIR");
-      else Deno.env.set("TMPDIR", oldTmp);
-      Deno.env.delete("__IS_WSL_TEST__");
-    }
-  },
+    }),
 });
